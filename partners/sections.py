@@ -1,0 +1,47 @@
+"""The sections a partner portal can show, and which of them this build offers.
+
+A portal's structure is an ordered list of these keys. A section is offered only when the URL
+that serves it exists, so a portal configured ahead of a feature simply does not show it yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Section(models.TextChoices):
+    PRICING = "pricing", _("Pricing")
+    CUSTOMERS = "customers", _("Customers")
+    INVOICES = "invoices", _("Invoices")
+    REGISTRATIONS = "registrations", _("Opportunity registrations")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
+
+
+# The named URL (under the ``portal`` namespace) that serves each section.
+SECTION_URL_NAMES: dict[str, str] = {
+    Section.PRICING: "portal:pricing",
+    Section.CUSTOMERS: "portal:customers",
+    Section.INVOICES: "portal:invoices",
+    Section.REGISTRATIONS: "portal:registrations",
+    Section.OPPORTUNITIES: "portal:opportunities",
+}
+
+
+@dataclass(frozen=True)
+class SectionLink:
+    key: str
+    label: str
+    url: str
+
+
+def section_link(*, key: str, path_name: str) -> SectionLink | None:
+    """The link to a section of a portal, or None when this build does not serve it."""
+    try:
+        url = reverse(SECTION_URL_NAMES[key], kwargs={"path_name": path_name})
+    except NoReverseMatch:
+        return None
+    return SectionLink(key=key, label=str(Section(key).label), url=url)

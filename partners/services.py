@@ -1,0 +1,38 @@
+"""Writes of the partners domain."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from partners.models import PartnerOrganisation, PartnerPortal, PortalSection, SalesDirection
+from partners.sections import Section
+
+
+@transaction.atomic
+def portal_create(*, direction: SalesDirection, path_name: str, title: str = "") -> PartnerPortal:
+    """Create the (inactive) portal of ``direction`` at ``/p/<path_name>/``.
+
+    Invariants: one portal per direction; the path name is valid and unused (``full_clean`` raises
+    ``ValidationError`` otherwise, and the database's unique constraints back both). The new portal
+    starts with every section in the default order, for the admin to trim before activating it.
+    """
+    portal = PartnerPortal(
+        direction=direction,
+        path_name=path_name.strip(),
+        title=title.strip() or f"{direction.name} partner portal",
+        is_active=False,
+    )
+    portal.full_clean()
+    portal.save()
+    PortalSection.objects.bulk_create(
+        PortalSection(portal=portal, section=section, position=position)
+        for position, section in enumerate(Section.values, start=1)
+    )
+    return portal
+
+
+def organisations_deactivate(*, organisation_ids: list[int]) -> int:
+    """Deactivate organisations; their members lose access at their next request."""
+    return PartnerOrganisation.objects.filter(pk__in=organisation_ids, is_active=True).update(
+        is_active=False
+    )

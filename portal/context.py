@@ -1,0 +1,82 @@
+"""The portal-access policy: every view under /p/<path_name>/ is wrapped by ``portal_view``.
+
+The decorator resolves the portal and the signed-in user's partner context once per request and
+hands it to the view, so a view never looks up the tenant itself. A test walks the URL resolver and
+fails on any view under /p/ without this policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Concatenate
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from partners.models import PartnerMembership, PartnerOrganisation, PartnerPortal
+from partners.selectors import Verdict, portal_access_decide, portal_get_active
+
+POLICY_ATTRIBUTE = "portal_access_policy"
+
+
+@dataclass(frozen=True)
+class PartnerContext:
+    """Who is asking, for which organisation, on which portal."""
+
+    portal: PartnerPortal
+    membership: PartnerMembership
+
+    @property
+    def organisation(self) -> PartnerOrganisation:
+        return self.membership.organisation
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.membership.is_supervisor
+
+
+type PortalView = Callable[Concatenate[HttpRequest, PartnerContext, ...], HttpResponse]
+
+
+def same_page_of(request: HttpRequest, *, current: PartnerPortal, target: PartnerPortal) -> str:
+    """The URL of the page the request asked for, on another portal, query string kept."""
+    prefix = reverse("portal:home", kwargs={"path_name": current.path_name})
+    rest = request.path[len(prefix) :] if request.path.startswith(prefix) else ""
+    url = reverse("portal:home", kwargs={"path_name": target.path_name}) + rest
+    query = request.META.get("QUERY_STRING", "")
+    return f"{url}?{query}" if query else url
+
+
+def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
+    """Enforce the portal context and pass the partner context to ``view``.
+
+    - unknown or inactive portal: 404, for everybody;
+    - anonymous: sign in, then come back here;
+    - partner user of another direction: the same page of their own portal;
+    - anybody without an active partner membership: the self-service portal.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, path_name: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        portal = portal_get_active(path_name=path_name)
+        if portal is None:
+            raise Http404("No such portal.")
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        access = portal_access_decide(user=request.user, portal=portal)
+        if access.verdict is Verdict.OWN_PORTAL and access.own_portal is not None:
+            return HttpResponseRedirect(
+                same_page_of(request, current=portal, target=access.own_portal)
+            )
+        if access.verdict is not Verdict.ALLOW or access.membership is None:
+            return redirect("account")
+        context = PartnerContext(portal=portal, membership=access.membership)
+        request.partner = context  # type: ignore[attr-defined]  # for templates and logging
+        return view(request, context, *args, **kwargs)
+
+    setattr(wrapper, POLICY_ATTRIBUTE, True)
+    return wrapper

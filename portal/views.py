@@ -1,0 +1,51 @@
+"""The portal shell: where `/` sends each person, the self-service page, and /healthz."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from partners.selectors import membership_for_user, own_portal
+from portal import health
+
+
+def staff_home_url() -> str:
+    """The back office once it exists, else Django admin."""
+    try:
+        return reverse("backoffice:queue")
+    except NoReverseMatch:
+        return reverse("admin:index")
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their place: staff, partner users, everybody else."""
+    if request.user.is_staff:
+        return redirect(staff_home_url())
+    portal = own_portal(membership_for_user(user=request.user))
+    if portal is not None:
+        return redirect(portal.get_absolute_url())
+    return redirect("account")
+
+
+@require_GET
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The self-service portal of end customers (and where users without a portal land)."""
+    membership = membership_for_user(user=request.user)
+    return render(request, "portal/account.html", {"membership": membership})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    states = {"database": health.database_state(), "redis": health.redis_state()}
+    healthy = all(state in (health.OK, health.NOT_CONFIGURED) for state in states.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **states}, status=200 if healthy else 503
+    )

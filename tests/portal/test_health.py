@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import socket
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_healthy_without_redis_configured(client: Client, settings) -> None:
+    settings.REDIS_URL = ""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "not configured"}
+
+
+def test_healthy_with_redis(client: Client, settings) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["redis"] == "ok"
+
+
+def test_unavailable_when_redis_is_down(client: Client, settings) -> None:
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["redis"].startswith("down")
+    assert response.json()["database"] == "ok"
+
+
+def test_unavailable_when_database_is_down(client: Client, settings, monkeypatch) -> None:
+    settings.REDIS_URL = ""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    # The database cannot be stopped under a running test; make its cursor fail instead.
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down: OperationalError"
+
+
+def test_healthz_is_not_cached(client: Client) -> None:
+    assert "no-cache" in client.get("/healthz")["Cache-Control"]

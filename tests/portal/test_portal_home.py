@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from partners.models import PortalSection
+from partners.sections import Section
+from tests.world import World
+
+pytestmark = pytest.mark.django_db
+
+
+def home(world: World, client: Client) -> list[str]:
+    client.force_login(world.a1.member)
+    response = client.get("/p/alpha/")
+    assert response.status_code == 200
+    return [link.key for link in response.context["sections"]]
+
+
+def test_sections_without_a_feature_are_not_offered(world: World, client: Client) -> None:
+    assert home(world, client) == []
+    client.force_login(world.a1.member)
+    assert "no sections to show yet" in client.get("/p/alpha/").text
+
+
+@pytest.mark.urls("tests.portal.urls_with_sections")
+def test_sections_are_listed_in_configured_order(world: World, client: Client) -> None:
+    assert home(world, client) == ["customers", "registrations"]
+    PortalSection.objects.filter(portal=world.portal_a, section=Section.REGISTRATIONS).update(
+        position=0
+    )
+    assert home(world, client) == ["registrations", "customers"]
+
+
+@pytest.mark.urls("tests.portal.urls_with_sections")
+def test_sections_not_in_the_structure_are_not_shown(world: World, client: Client) -> None:
+    PortalSection.objects.filter(portal=world.portal_a, section=Section.CUSTOMERS).delete()
+    assert home(world, client) == ["registrations"]
+    client.force_login(world.a1.member)
+    page = client.get("/p/alpha/").text
+    assert 'href="/p/alpha/registrations/"' in page
+    assert 'href="/p/alpha/customers/"' not in page
+
+
+@pytest.mark.urls("tests.portal.urls_with_sections")
+def test_each_portal_has_its_own_structure(world: World, client: Client) -> None:
+    PortalSection.objects.filter(portal=world.portal_b).delete()
+    client.force_login(world.b1.member)
+    assert client.get("/p/beta/").context["sections"] == []
+    assert home(world, client) == ["customers", "registrations"]
+
+
+def test_portal_home_query_count_is_constant(
+    world: World, client: Client, django_assert_max_num_queries
+) -> None:
+    client.force_login(world.a1.supervisor)
+    # session, user, portal, membership (+organisation, direction, portal), sections
+    with django_assert_max_num_queries(5):
+        assert client.get("/p/alpha/").status_code == 200
