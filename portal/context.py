@@ -13,7 +13,8 @@ from functools import wraps
 from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -39,7 +40,8 @@ class PartnerContext:
         return self.membership.is_supervisor
 
 
-type PortalView = Callable[Concatenate[HttpRequest, PartnerContext, ...], HttpResponse]
+# HttpResponseBase: a view may stream (CSV exports) or send a file.
+type PortalView = Callable[Concatenate[HttpRequest, PartnerContext, ...], HttpResponseBase]
 
 
 def same_page_of(request: HttpRequest, *, current: PartnerPortal, target: PartnerPortal) -> str:
@@ -51,7 +53,7 @@ def same_page_of(request: HttpRequest, *, current: PartnerPortal, target: Partne
     return f"{url}?{query}" if query else url
 
 
-def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
+def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
     """Enforce the portal context and pass the partner context to ``view``.
 
     - unknown or inactive portal: 404, for everybody;
@@ -61,7 +63,9 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, path_name: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, path_name: str, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         portal = portal_get_active(path_name=path_name)
         if portal is None:
             raise Http404("No such portal.")

@@ -6,12 +6,14 @@ walks these patterns and fails on one that is not.
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from partners import views as partner_views
+from registrations import urls as registration_urls
 
 app_name = "portal"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", partner_views.portal_home, name="home"),
+    *registration_urls.urlpatterns,
 ]

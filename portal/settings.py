@@ -269,6 +269,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@vendor.example>")
+# Where the site is reached from outside: links in email (sent by workers, outside any request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # ------------------------------------------------------------------------------------------------
 # Logging

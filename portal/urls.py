@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/", views.account, name="account"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("backoffice/", include("registrations.backoffice_urls")),
     path("p/<str:path_name>/", include("portal.portal_urls")),
 ]

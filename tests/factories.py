@@ -13,6 +13,15 @@ from partners.models import (
     PartnerRole,
     SalesDirection,
 )
+from registrations.models import (
+    Attachment,
+    Company,
+    CompanyLink,
+    Contact,
+    Opportunity,
+    OpportunityRegistration,
+)
+from registrations.states import RegistrationState
 
 PASSWORD = "correct-horse-battery"
 
@@ -77,3 +86,79 @@ class PartnerMembershipFactory(DjangoModelFactory[PartnerMembership]):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(PartnerOrganisationFactory)
     role = PartnerRole.MEMBER
+
+
+# ------------------------------------------------------------------------------------------------
+# Registrations (issue #5)
+# ------------------------------------------------------------------------------------------------
+class CompanyFactory(DjangoModelFactory[Company]):
+    class Meta:
+        model = Company
+
+    name = factory.Sequence(lambda n: f"Company {n}")
+    website = factory.Sequence(lambda n: f"company{n}.example")
+    tin = factory.Sequence(lambda n: f"{500000000 + n}")
+
+
+class ContactFactory(DjangoModelFactory[Contact]):
+    class Meta:
+        model = Contact
+
+    company = factory.SubFactory(CompanyFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"contact{n}@customer.example")
+
+
+class RegistrationFactory(DjangoModelFactory[OpportunityRegistration]):
+    """A registration naming an existing company (linked to the organisation) and contact."""
+
+    class Meta:
+        model = OpportunityRegistration
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(PartnerOrganisationFactory)
+    direction = factory.LazyAttribute(lambda o: o.organisation.direction)
+    created_by = factory.SubFactory(UserFactory)
+    representative = factory.LazyAttribute(lambda o: o.created_by)
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    company = factory.SubFactory(CompanyFactory)
+    company_name = factory.LazyAttribute(lambda o: o.company.name)
+    contact = factory.LazyAttribute(lambda o: ContactFactory.create(company=o.company))
+    state = RegistrationState.SUBMITTED
+
+    @factory.post_generation
+    def link_company(
+        obj: OpportunityRegistration, create: bool, extracted: object, **kw: object
+    ) -> None:
+        # The organisation may name the company it registered (as qualification would link it).
+        if create and obj.company_id is not None:
+            CompanyLink.objects.get_or_create(
+                company_id=obj.company_id, organisation_id=obj.organisation_id
+            )
+
+
+class OpportunityFactory(DjangoModelFactory[Opportunity]):
+    class Meta:
+        model = Opportunity
+
+    registration = factory.SubFactory(RegistrationFactory, state=RegistrationState.QUALIFIED)
+    organisation = factory.LazyAttribute(lambda o: o.registration.organisation)
+    created_by = factory.LazyAttribute(lambda o: o.registration.created_by)
+    representative = factory.LazyAttribute(lambda o: o.registration.representative)
+    name = factory.LazyAttribute(lambda o: o.registration.name)
+    company = factory.LazyAttribute(lambda o: o.registration.company)
+    contact = factory.LazyAttribute(lambda o: o.registration.contact)
+
+
+class AttachmentFactory(DjangoModelFactory[Attachment]):
+    class Meta:
+        model = Attachment
+
+    registration = factory.SubFactory(RegistrationFactory)
+    organisation = factory.LazyAttribute(lambda o: o.registration.organisation)
+    file = factory.django.FileField(filename="quote.pdf", data=b"%PDF-1.4 test")
+    original_name = "quote.pdf"
+    content_type = "application/pdf"
+    size = 13
+    uploaded_by = factory.LazyAttribute(lambda o: o.registration.created_by)

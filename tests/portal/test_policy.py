@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from portal.context import POLICY_ATTRIBUTE
+from tests import factories
 from tests.world import Tenant, World
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,30 @@ def portal_routes() -> list[PortalRoute]:
 
 # For each URL parameter: how to make an object that belongs to ``tenant``, returning its id.
 # A new portal URL with an id parameter must add an entry here.
-OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {}
+def _registration_id(tenant: Tenant) -> object:
+    return factories.RegistrationFactory.create(
+        organisation=tenant.organisation, created_by=tenant.member
+    ).public_id
+
+
+def _opportunity_id(tenant: Tenant) -> object:
+    registration = factories.RegistrationFactory.create(
+        organisation=tenant.organisation, created_by=tenant.member, state="qualified"
+    )
+    return factories.OpportunityFactory.create(registration=registration).public_id
+
+
+def _attachment_id(tenant: Tenant) -> object:
+    return factories.AttachmentFactory.create(
+        registration__organisation=tenant.organisation, registration__created_by=tenant.member
+    ).public_id
+
+
+OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
+    "registration_id": _registration_id,
+    "opportunity_id": _opportunity_id,
+    "attachment_id": _attachment_id,
+}
 
 
 def test_there_are_portal_routes() -> None:

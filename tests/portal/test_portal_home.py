@@ -18,7 +18,11 @@ def home(world: World, client: Client) -> list[str]:
 
 
 def test_sections_without_a_feature_are_not_offered(world: World, client: Client) -> None:
-    assert home(world, client) == []
+    # This build serves registrations and opportunities (issue #5), not yet the others.
+    assert home(world, client) == ["registrations", "opportunities"]
+    PortalSection.objects.filter(
+        portal=world.portal_a, section__in=[Section.REGISTRATIONS, Section.OPPORTUNITIES]
+    ).delete()
     client.force_login(world.a1.member)
     assert "no sections to show yet" in client.get("/p/alpha/").text
 

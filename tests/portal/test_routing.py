@@ -39,8 +39,9 @@ class TestHome:
         assert response["Location"] == "/account/"
 
     def test_staff_goes_to_staff_home(self, world: World) -> None:
+        # The back office exists since issue #5.
         response = signed_in(world.agent).get("/")
-        assert response["Location"] == "/admin/"
+        assert response["Location"] == "/backoffice/"
 
     def test_partner_user_whose_portal_is_inactive_goes_to_account(self, world: World) -> None:
         PartnerPortal.objects.filter(pk=world.portal_a.pk).update(is_active=False)

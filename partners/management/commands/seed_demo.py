@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from partners import demo as partners_demo
+from registrations import demo as registrations_demo
 
 ACCOUNTS = [
     ("alice@northwind.example", "partner member, Northwind Resellers (enterprise)"),
@@ -22,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            partners_demo.seed()
+            partners = partners_demo.seed()
+            registrations_demo.seed(partners)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo accounts (password: {partners_demo.DEMO_PASSWORD}):")
         for email, what in ACCOUNTS:

@@ -1,0 +1,405 @@
+"""Forms of the registrations domain. They validate input; the services enforce the rules
+again and write (a form's queryset limits what a partner can pick, the service checks it)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from partners.models import PartnerOrganisation
+from registrations import selectors
+from registrations.models import Company, Contact, EntryKind, OpportunityRegistration
+from registrations.normalise import (
+    normalise_name,
+    normalise_phone,
+    normalise_tin,
+    normalise_website,
+)
+from registrations.services import RegistrationData
+from registrations.states import OpportunityStage, OpportunityStatus
+from registrations.uploads import ACCEPT_ATTRIBUTE, validate_uploads
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget, so templates render fields with one partial."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files]
+        validate_uploads(cleaned)
+        return cleaned
+
+
+class ContactSelect(forms.Select):
+    """Each option names its company, so the page's script shows the chosen company's only."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if isinstance(instance, Contact):
+            option["attrs"]["data-company"] = str(instance.company.public_id)
+        return option
+
+
+class CompanyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.website})"
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    widget = ContactSelect
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name} — {obj.company.name}"
+
+
+class RepresentativeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.email
+
+
+# The fields each checkbox reveals (the page's script hides the others; without script every
+# field shows and the server ignores those the checkboxes do not ask for).
+NEW_COMPANY_FIELDS = ("company_name", "company_website", "company_tin")
+NEW_CONTACT_FIELDS = (
+    "contact_first_name",
+    "contact_last_name",
+    "contact_middle_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+class RegistrationForm(BootstrapFormMixin, forms.Form):
+    """Seed 003's opportunity registration form, every field and rule."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    product = forms.CharField(
+        label=_("Service/Product"),
+        max_length=200,
+        required=False,
+        help_text=_("The service or product the opportunity is about."),
+    )
+    new_company = forms.BooleanField(label=_("New company"), required=False)
+    # Public ids as option values: the form names no internal key.
+    company = CompanyChoiceField(
+        label=_("Existing company"),
+        queryset=Company.objects.none(),
+        required=False,
+        to_field_name="public_id",
+    )
+    company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
+    company_website = forms.CharField(
+        label=_("Company website"),
+        max_length=200,
+        required=False,
+        help_text=_("For example example.com"),
+    )
+    company_tin = forms.CharField(
+        label=_("Company TIN"), max_length=20, required=False, help_text=_("9, 10 or 12 digits.")
+    )
+    new_contact = forms.BooleanField(label=_("New contact"), required=False)
+    contact = ContactChoiceField(
+        label=_("Existing contact"),
+        queryset=Contact.objects.none(),
+        required=False,
+        to_field_name="public_id",
+    )
+    contact_first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    contact_last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    contact_middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact phone number"),
+        max_length=32,
+        required=False,
+        help_text=_("International form, for example +44 20 7946 0958."),
+    )
+    representative = RepresentativeChoiceField(
+        label=_("Partner representative"), queryset=User.objects.none(), empty_label=None
+    )
+    budget = forms.CharField(
+        label=_("Budget"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Price expectations and project budget."),
+    )
+    expected_close_date = forms.DateField(
+        label=_("Estimated closure date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    customer_requirements = forms.CharField(
+        label=_("Customer requirements"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    comments = forms.CharField(
+        label=_("Additional comments"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Added to the Additional Comments of the activity feed."),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        help_text=_("Up to 10 files of 10 MB each: PDF, images, office documents, text."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        partner: PartnerOrganisation,
+        user: User,
+        registration: OpportunityRegistration | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if registration is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_from(registration)
+        super().__init__(*args, **kwargs)
+        self.partner = partner
+        self.registration = registration
+        # Choices come from what this partner may name, never from the default managers.
+        choices = {
+            "company": selectors.companies_for_partner(partner=partner),
+            "contact": selectors.contacts_for_partner(partner=partner),
+            "representative": selectors.representatives_for_partner(partner=partner),
+        }
+        for field_name, queryset in choices.items():
+            cast(forms.ModelChoiceField, self.fields[field_name]).queryset = queryset
+        if registration is None:
+            self.fields["representative"].initial = user.pk
+        else:
+            # The first comment is the feed's; later ones are added on the feed itself.
+            del self.fields["comments"]
+
+    def clean_name(self) -> str:
+        return normalise_name(self.cleaned_data["name"])
+
+    def clean_expected_close_date(self) -> Any:
+        value = self.cleaned_data["expected_close_date"]
+        if value is not None and value < timezone.localdate():
+            raise ValidationError(
+                _("The estimated closure date cannot be in the past."), code="past_date"
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_company"):
+            self._clean_new_company(data)
+        elif not data.get("company") and "company" not in self.errors:
+            self.add_error(
+                "company",
+                ValidationError(_("Choose the company, or tick New company."), "required"),
+            )
+        if data.get("new_contact"):
+            self._clean_new_contact(data)
+        elif "contact" not in self.errors:
+            contact = data.get("contact")
+            company = data.get("company")
+            if data.get("new_company"):
+                self.add_error(
+                    "contact",
+                    ValidationError(
+                        _("A new company has no contacts yet: tick New contact."), "new_company"
+                    ),
+                )
+            elif contact is None:
+                self.add_error(
+                    "contact",
+                    ValidationError(_("Choose the contact, or tick New contact."), "required"),
+                )
+            elif company is not None and contact.company_id != company.pk:
+                self.add_error(
+                    "contact",
+                    ValidationError(_("Choose a contact of the chosen company."), "wrong_company"),
+                )
+        return data
+
+    def _clean_new_company(self, data: dict[str, Any]) -> None:
+        required = {
+            "company_name": _("Enter the company's name."),
+            "company_website": _("Enter the company's website."),
+            "company_tin": _("Enter the company's TIN."),
+        }
+        for field, message in required.items():
+            if not (data.get(field) or "").strip():
+                if field not in self.errors:
+                    self.add_error(field, ValidationError(message, "required"))
+                continue
+            try:
+                if field == "company_name":
+                    data[field] = normalise_name(data[field])
+                elif field == "company_website":
+                    data[field] = normalise_website(data[field])
+                else:
+                    data[field] = normalise_tin(data[field])
+            except ValidationError as exc:
+                self.add_error(field, exc)
+
+    def _clean_new_contact(self, data: dict[str, Any]) -> None:
+        for field, message in (
+            ("contact_first_name", _("Enter the contact's first name.")),
+            ("contact_last_name", _("Enter the contact's last name.")),
+        ):
+            if not (data.get(field) or "").strip():
+                self.add_error(field, ValidationError(message, "required"))
+        for field in ("contact_first_name", "contact_last_name", "contact_middle_name"):
+            data[field] = normalise_name(data.get(field) or "")
+        if data.get("contact_phone"):
+            try:
+                data["contact_phone"] = normalise_phone(data["contact_phone"])
+            except ValidationError as exc:
+                self.add_error("contact_phone", exc)
+
+    def to_data(self) -> RegistrationData:
+        d = self.cleaned_data
+        new_company, new_contact = bool(d["new_company"]), bool(d["new_contact"])
+        return RegistrationData(
+            name=d["name"],
+            product=d["product"].strip(),
+            new_company=new_company,
+            company=None if new_company else d["company"],
+            company_name=d["company_name"] if new_company else "",
+            company_website=d["company_website"] if new_company else "",
+            company_tin=d["company_tin"] if new_company else "",
+            new_contact=new_contact,
+            contact=None if new_contact else d["contact"],
+            contact_first_name=d["contact_first_name"] if new_contact else "",
+            contact_middle_name=d["contact_middle_name"] if new_contact else "",
+            contact_last_name=d["contact_last_name"] if new_contact else "",
+            contact_email=(d["contact_email"] or "").lower() if new_contact else "",
+            contact_phone=d["contact_phone"] if new_contact else "",
+            representative=d["representative"],
+            budget=d["budget"].strip(),
+            expected_close_date=d["expected_close_date"],
+            customer_requirements=d["customer_requirements"].strip(),
+        )
+
+    def apply_service_error(self, exc: ValidationError) -> None:
+        """Show a service's ``ValidationError`` next to the fields it names."""
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+def initial_from(registration: OpportunityRegistration) -> dict[str, Any]:
+    fields = (
+        "name",
+        "product",
+        "new_company",
+        "company_name",
+        "company_website",
+        "company_tin",
+        "new_contact",
+        "contact_first_name",
+        "contact_middle_name",
+        "contact_last_name",
+        "contact_email",
+        "contact_phone",
+        "budget",
+        "expected_close_date",
+        "customer_requirements",
+    )
+    initial: dict[str, Any] = {field: getattr(registration, field) for field in fields}
+    initial["company"] = registration.company.public_id if registration.company else None
+    initial["contact"] = registration.contact.public_id if registration.contact else None
+    initial["representative"] = registration.representative_id
+    return initial
+
+
+class CommentForm(BootstrapFormMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Add a comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AgentCommentForm(CommentForm):
+    kind = forms.ChoiceField(
+        label=_("Visible to"),
+        choices=[
+            (EntryKind.COMMENT, _("Partner and vendor (additional comment)")),
+            (EntryKind.WORK_NOTE, _("Vendor only (work note)")),
+        ],
+        initial=EntryKind.COMMENT,
+        widget=forms.RadioSelect,
+    )
+
+
+class ReasonForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the partner sees it)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class QualifyForm(BootstrapFormMixin, forms.Form):
+    opportunity_name = forms.CharField(
+        label=_("Opportunity name"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to use the registration's name."),
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=OpportunityStage.choices, initial=OpportunityStage.QUALIFICATION
+    )
+    comment = forms.CharField(
+        label=_("Comment to the partner"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class OpportunityUpdateForm(BootstrapFormMixin, forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=OpportunityStage.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=OpportunityStatus.choices)
+    lost_reason = forms.CharField(
+        label=_("Reason lost"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == OpportunityStatus.LOST and not data.get("lost_reason", "").strip():
+            self.add_error("lost_reason", _("Say why the opportunity was lost."))
+        return data

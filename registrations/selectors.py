@@ -1,0 +1,300 @@
+"""Reads of the registrations domain. Partner-facing reads take the partner first and go
+through ``partners.scoping``; the agents' reads take the agent and go through their directions.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.models import User
+from partners.models import PartnerOrganisation, SalesDirection
+from partners.scoping import get_for_partner_or_404, scope_to_partner
+from registrations.models import (
+    PARTNER_VISIBLE_KINDS,
+    ActivityEntry,
+    Attachment,
+    Company,
+    Contact,
+    Opportunity,
+    OpportunityRegistration,
+)
+from registrations.states import OPEN_STATES, OpportunityStatus, RegistrationState
+
+
+class Scope(enum.StrEnum):
+    MINE = "mine"
+    ALL = "all"
+
+
+def scope_decide(*, requested: str | None, is_supervisor: bool) -> Scope:
+    """ "All" exists for supervisors only; anybody else asking for it gets their own records."""
+    if requested == Scope.ALL and is_supervisor:
+        return Scope.ALL
+    return Scope.MINE
+
+
+# ------------------------------------------------------------------------------------------------
+# Partner side
+# ------------------------------------------------------------------------------------------------
+def companies_for_partner(*, partner: PartnerOrganisation) -> QuerySet[Company]:
+    """The companies an organisation may name: those linked to it, never the whole CRM."""
+    return Company.objects.filter(links__organisation=partner).order_by("name")
+
+
+def contacts_for_partner(*, partner: PartnerOrganisation) -> QuerySet[Contact]:
+    """Contacts of the companies the organisation may name."""
+    return (
+        Contact.objects.filter(company__links__organisation=partner)
+        .select_related("company")
+        .order_by("company__name", "last_name", "first_name")
+    )
+
+
+def representatives_for_partner(*, partner: PartnerOrganisation) -> QuerySet[User]:
+    """The organisation's active members: who may represent it on a deal."""
+    return User.objects.filter(
+        partner_membership__organisation=partner, partner_membership__is_active=True
+    ).order_by("first_name", "last_name", "email")
+
+
+def registration_list(
+    *, partner: PartnerOrganisation, user: User, scope: Scope
+) -> QuerySet[OpportunityRegistration]:
+    """The organisation's registrations; with ``Scope.MINE`` only those ``user`` created."""
+    registrations = scope_to_partner(OpportunityRegistration.objects.all(), partner=partner)
+    if scope is Scope.MINE:
+        registrations = registrations.filter(created_by=user)
+    return registrations.select_related("representative")
+
+
+def _visible_to(
+    queryset: QuerySet[OpportunityRegistration], *, user: User, is_supervisor: bool
+) -> QuerySet[OpportunityRegistration]:
+    return queryset if is_supervisor else queryset.filter(created_by=user)
+
+
+def registration_get_for_partner_or_404(
+    *, partner: PartnerOrganisation, user: User, is_supervisor: bool, public_id: uuid.UUID
+) -> OpportunityRegistration:
+    """One registration the user may see: a supervisor any of the organisation's, a member
+    their own. The same 404 for missing, another member's and another organisation's."""
+    queryset = OpportunityRegistration.objects.select_related(
+        "company", "contact", "representative", "created_by", "assigned_to"
+    )
+    return get_for_partner_or_404(
+        _visible_to(queryset, user=user, is_supervisor=is_supervisor),
+        partner=partner,
+        public_id=public_id,
+    )
+
+
+def opportunity_list(
+    *, partner: PartnerOrganisation, user: User, scope: Scope
+) -> QuerySet[Opportunity]:
+    opportunities = scope_to_partner(Opportunity.objects.all(), partner=partner)
+    if scope is Scope.MINE:
+        opportunities = opportunities.filter(created_by=user)
+    return opportunities.select_related("company", "representative")
+
+
+def opportunity_get_for_partner_or_404(
+    *, partner: PartnerOrganisation, user: User, is_supervisor: bool, public_id: uuid.UUID
+) -> Opportunity:
+    queryset = Opportunity.objects.select_related(
+        "company", "contact", "representative", "created_by", "registration"
+    )
+    if not is_supervisor:
+        queryset = queryset.filter(created_by=user)
+    return get_for_partner_or_404(queryset, partner=partner, public_id=public_id)
+
+
+def attachment_get_for_partner_or_404(
+    *,
+    partner: PartnerOrganisation,
+    registration: OpportunityRegistration,
+    public_id: uuid.UUID,
+) -> Attachment:
+    """An attachment of a registration the caller already resolved for this partner."""
+    return get_for_partner_or_404(
+        Attachment.objects.filter(registration=registration), partner=partner, public_id=public_id
+    )
+
+
+def activity_for_partner(*, registration: OpportunityRegistration) -> QuerySet[ActivityEntry]:
+    """The feed as partners see it: comments and system events. Never work notes."""
+    return (
+        registration.activity.filter(kind__in=PARTNER_VISIBLE_KINDS)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Back office
+# ------------------------------------------------------------------------------------------------
+def directions_for_agent(*, agent: User) -> QuerySet[SalesDirection]:
+    """The directions whose registrations ``agent`` works.
+
+    Assigned per direction with the guardian object permission ``work_registrations``; a
+    superuser, or a Vendor admin (whose group holds the permission model-wide), works them all.
+    """
+    if not agent.is_active or not agent.is_staff:
+        return SalesDirection.objects.none()
+    return get_objects_for_user(
+        agent, "partners.work_registrations", klass=SalesDirection, accept_global_perms=True
+    )
+
+
+def queue_for_agent(*, agent: User) -> QuerySet[OpportunityRegistration]:
+    """Every registration of the agent's directions, with a conflict flag on each."""
+    direction_ids = list(directions_for_agent(agent=agent).values_list("pk", flat=True))
+    return (
+        OpportunityRegistration.objects.filter(direction_id__in=direction_ids)
+        .select_related("organisation", "assigned_to", "representative")
+        .annotate(has_conflict=conflict_exists())
+    )
+
+
+def conflict_exists() -> ExpressionWrapper:
+    """For a registration row: another organisation has an open registration or opportunity
+    for the same company. Served by the (company, state) and (company, status) indexes."""
+    other_registrations = OpportunityRegistration.objects.filter(
+        company_id=OuterRef("company_id"), state__in=OPEN_STATES
+    ).exclude(organisation_id=OuterRef("organisation_id"))
+    other_opportunities = Opportunity.objects.filter(
+        company_id=OuterRef("company_id"), status=OpportunityStatus.OPEN
+    ).exclude(organisation_id=OuterRef("organisation_id"))
+    return ExpressionWrapper(
+        Q(Exists(other_registrations)) | Q(Exists(other_opportunities)),
+        output_field=BooleanField(),
+    )
+
+
+def registration_get_for_agent_or_404(
+    *, agent: User, public_id: uuid.UUID | str
+) -> OpportunityRegistration:
+    """A registration of one of the agent's directions; 404 for anything else."""
+    try:
+        return (
+            OpportunityRegistration.objects.select_related(
+                "organisation__direction",
+                "company",
+                "contact",
+                "representative",
+                "created_by",
+                "assigned_to",
+            )
+            .filter(direction__in=directions_for_agent(agent=agent))
+            .get(public_id=public_id)
+        )
+    except (OpportunityRegistration.DoesNotExist, ValueError) as exc:
+        raise Http404("No such registration.") from exc
+
+
+def opportunity_get_for_agent_or_404(*, agent: User, public_id: uuid.UUID | str) -> Opportunity:
+    try:
+        return (
+            Opportunity.objects.select_related(
+                "organisation", "company", "contact", "representative", "registration"
+            )
+            .filter(registration__direction__in=directions_for_agent(agent=agent))
+            .get(public_id=public_id)
+        )
+    except (Opportunity.DoesNotExist, ValueError) as exc:
+        raise Http404("No such opportunity.") from exc
+
+
+def attachment_get_for_agent_or_404(
+    *, registration: OpportunityRegistration, public_id: uuid.UUID | str
+) -> Attachment:
+    try:
+        return registration.attachments.get(public_id=public_id)
+    except (Attachment.DoesNotExist, ValueError) as exc:
+        raise Http404("No such attachment.") from exc
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str  # "registration" | "opportunity"
+    name: str
+    organisation: str
+    state: str
+    created_at: object
+    public_id: uuid.UUID
+
+
+def conflicts_for(*, registration: OpportunityRegistration) -> list[Conflict]:
+    """Other organisations' open registrations and opportunities for the same company.
+
+    For agents only: the partner pages never call this.
+    """
+    if registration.company_id is None:
+        return []
+    registrations = (
+        OpportunityRegistration.objects.filter(
+            company_id=registration.company_id, state__in=OPEN_STATES
+        )
+        .exclude(organisation_id=registration.organisation_id)
+        .select_related("organisation")[:20]
+    )
+    opportunities = (
+        Opportunity.objects.filter(
+            company_id=registration.company_id, status=OpportunityStatus.OPEN
+        )
+        .exclude(organisation_id=registration.organisation_id)
+        .select_related("organisation")[:20]
+    )
+    found = [
+        Conflict(
+            kind="registration",
+            name=r.name,
+            organisation=r.organisation.name,
+            state=str(RegistrationState(r.state).label),
+            created_at=r.created_at,
+            public_id=r.public_id,
+        )
+        for r in registrations
+    ]
+    found += [
+        Conflict(
+            kind="opportunity",
+            name=o.name,
+            organisation=o.organisation.name,
+            state=str(OpportunityStatus(o.status).label),
+            created_at=o.created_at,
+            public_id=o.public_id,
+        )
+        for o in opportunities
+    ]
+    return found
+
+
+STATE_COUNT_CAP = 10_000
+
+
+def state_counts(*, queue: QuerySet[OpportunityRegistration]) -> dict[str, int]:
+    """How many registrations of the queue are in each state, each capped at 10,000.
+
+    A capped count reads at most 10,001 index entries per state, whatever the table's size
+    (an exact COUNT over 500k rows costs tens of milliseconds: PERFORMANCE.md).
+    """
+    base = queue.order_by().values("pk")
+    return {
+        state: base.filter(state=state)[: STATE_COUNT_CAP + 1].count()
+        for state in RegistrationState.values
+    }
+
+
+def agent_can_work(*, agent: User, registration: OpportunityRegistration) -> bool:
+    return directions_for_agent(agent=agent).filter(pk=registration.direction_id).exists()
+
+
+def visible_text_filter(queryset: QuerySet[OpportunityRegistration], term: str) -> QuerySet:
+    """Free text: the registration's name or its company's (pg_trgm GIN indexes serve both)."""
+    return queryset.filter(Q(name__icontains=term) | Q(company_name__icontains=term))

@@ -1,0 +1,37 @@
+"""Writes of the registrations domain: every change to a registration, opportunity or feed."""
+
+from registrations.services.activity import comment_add
+from registrations.services.attachments import attachments_add
+from registrations.services.opportunities import opportunity_update
+from registrations.services.registrations import (
+    DUPLICATE_COMPANY_MESSAGES,
+    RegistrationData,
+    company_duplicates,
+    registration_resubmit,
+    registration_submit,
+)
+from registrations.services.transitions import (
+    InvalidTransition,
+    registration_assign,
+    registration_qualify,
+    registration_reject,
+    registration_request_info,
+    registration_start_review,
+)
+
+__all__ = [
+    "DUPLICATE_COMPANY_MESSAGES",
+    "InvalidTransition",
+    "RegistrationData",
+    "attachments_add",
+    "comment_add",
+    "company_duplicates",
+    "opportunity_update",
+    "registration_assign",
+    "registration_qualify",
+    "registration_reject",
+    "registration_request_info",
+    "registration_resubmit",
+    "registration_start_review",
+    "registration_submit",
+]

@@ -1,0 +1,97 @@
+"""Activity-feed writes, and the notifications they trigger."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from registrations.models import (
+    ActivityEntry,
+    EntryKind,
+    Opportunity,
+    OpportunityRegistration,
+    Side,
+)
+from registrations.states import STATES_WITH_REASON, RegistrationState
+
+# State changes the registering user hears about by email (seed 003 leaves it to the portal;
+# issue #5 asks for these).
+NOTIFIED_STATES = frozenset({RegistrationState.QUALIFIED, *STATES_WITH_REASON})
+
+
+def entry_is_notified(entry: ActivityEntry) -> bool:
+    """Does the registering user get an email for this entry?
+
+    Agents' comments and the agent's decisions, never work notes, never what partners write.
+    """
+    if entry.side != Side.VENDOR:
+        return False
+    if entry.kind == EntryKind.COMMENT:
+        return True
+    return entry.kind == EntryKind.EVENT and entry.to_state in NOTIFIED_STATES
+
+
+def entry_record(
+    *,
+    registration: OpportunityRegistration,
+    kind: str,
+    side: str,
+    author: User | None,
+    body: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    opportunity: Opportunity | None = None,
+) -> ActivityEntry:
+    """Append an entry to the feed (in the caller's transaction) and notify on commit."""
+    entry = ActivityEntry.objects.create(
+        registration=registration,
+        opportunity=opportunity,
+        organisation_id=registration.organisation_id,
+        kind=kind,
+        side=side,
+        author=author,
+        body=body,
+        from_state=from_state,
+        to_state=to_state,
+    )
+    if entry_is_notified(entry):
+        # Imported here: tasks import services, and the email is the worker's job.
+        from registrations.tasks import send_activity_notification
+
+        # Enqueued only once the entry is committed: a worker must find it. (celery-types
+        # does not know Celery's DjangoTask.delay_on_commit yet.)
+        send_activity_notification.delay_on_commit(entry.pk)  # type: ignore[attr-defined]
+    return entry
+
+
+@transaction.atomic
+def comment_add(
+    *,
+    registration: OpportunityRegistration,
+    actor: User,
+    body: str,
+    side: str,
+    kind: str = EntryKind.COMMENT,
+    opportunity: Opportunity | None = None,
+) -> ActivityEntry:
+    """Add an additional comment (partner or agent) or a work note (agents only).
+
+    The caller has already resolved ``registration`` through its side's access helper.
+    """
+    text = body.strip()
+    if not text:
+        raise ValidationError({"body": _("Write a comment first.")})
+    if kind not in (EntryKind.COMMENT, EntryKind.WORK_NOTE):
+        raise ValueError(f"Not a comment kind: {kind}")
+    if kind == EntryKind.WORK_NOTE and side != Side.VENDOR:
+        raise ValidationError(_("Only vendor staff write work notes."))
+    return entry_record(
+        registration=registration,
+        kind=kind,
+        side=side,
+        author=actor,
+        body=text,
+        opportunity=opportunity,
+    )

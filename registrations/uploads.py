@@ -1,0 +1,78 @@
+"""What a registration's attachments may be: how many, how big, which types."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+MAX_FILES = 10
+MAX_FILE_SIZE = 10 * 1024 * 1024  # 10 MiB a file
+# Documents a deal is described with. No HTML, SVG or scripts: they are served back to other
+# people's browsers (as downloads, with nosniff, but an allowlist is the first fence).
+ALLOWED_EXTENSIONS: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+ACCEPT_ATTRIBUTE = ",".join(ALLOWED_EXTENSIONS)
+
+
+def content_type_for(name: str) -> str:
+    """The type we serve a file as: from its (allowed) extension, never from the client."""
+    suffix = PurePath(name).suffix.lower()
+    return (
+        ALLOWED_EXTENSIONS.get(suffix)
+        or mimetypes.guess_type(name)[0]
+        or "application/octet-stream"
+    )
+
+
+def validate_uploads(files: Sequence[UploadedFile], *, already: int = 0) -> None:
+    """Raise ``ValidationError`` naming every file that breaks a limit."""
+    errors: list[ValidationError] = []
+    if already + len(files) > MAX_FILES:
+        errors.append(
+            ValidationError(
+                _("A registration can have at most %(max)d files."),
+                code="too_many_files",
+                params={"max": MAX_FILES},
+            )
+        )
+    for upload in files:
+        name = PurePath(upload.name or "").name
+        if PurePath(name).suffix.lower() not in ALLOWED_EXTENSIONS:
+            errors.append(
+                ValidationError(
+                    _("“%(name)s”: this type of file is not accepted (allowed: %(types)s)."),
+                    code="file_type",
+                    params={"name": name, "types": ", ".join(ALLOWED_EXTENSIONS)},
+                )
+            )
+        if (upload.size or 0) > MAX_FILE_SIZE:
+            errors.append(
+                ValidationError(
+                    _("“%(name)s” is larger than %(max)s."),
+                    code="file_size",
+                    params={"name": name, "max": filesizeformat(MAX_FILE_SIZE)},
+                )
+            )
+        if not upload.size:
+            errors.append(
+                ValidationError(_("“%(name)s” is empty."), code="file_empty", params={"name": name})
+            )
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,333 @@
+"""Partner pages under /p/<path_name>/: registrations, opportunities, their feeds and files.
+
+Every view is wrapped by ``portal_view`` and resolves records through the partner selectors,
+which give the same 404 for missing, another member's and another organisation's records.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from portal.context import PartnerContext, portal_view
+from registrations import selectors, services
+from registrations.export import csv_response
+from registrations.filters import OpportunityFilter, RegistrationFilter
+from registrations.forms import CommentForm, RegistrationForm
+from registrations.models import Attachment, Opportunity, OpportunityRegistration, Side
+from registrations.paging import paginate
+from registrations.states import RegistrationState
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # portal_view let only signed-in users through
+        raise TypeError("A signed-in user is required.")
+    return user
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Did htmx send this request (django-htmx's middleware sets ``request.htmx``)?"""
+    return bool(getattr(request, "htmx", False))
+
+
+def _registration_url(ctx: PartnerContext, registration: OpportunityRegistration) -> str:
+    return reverse(
+        "portal:registration_detail",
+        kwargs={"path_name": ctx.portal.path_name, "registration_id": registration.public_id},
+    )
+
+
+@require_GET
+@portal_view
+def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
+    """My / All opportunity registrations, filtered, sorted, paged; CSV with ``?export=csv``."""
+    scope = selectors.scope_decide(
+        requested=request.GET.get("scope"), is_supervisor=ctx.is_supervisor
+    )
+    registrations = selectors.registration_list(
+        partner=ctx.organisation, user=_user(request), scope=scope
+    )
+    filterset = RegistrationFilter(request.GET or None, queryset=registrations, request=request)
+    if request.GET.get("export") == "csv":
+        return csv_response(
+            filename="registrations",
+            header=[
+                "Name",
+                "State",
+                "Company",
+                "Representative",
+                "Created",
+                "Estimated closure",
+                "Service/Product",
+                "Budget",
+            ],
+            rows=filterset.qs,
+            row=lambda r: [
+                r.name,
+                r.get_state_display(),
+                r.company_name,
+                r.representative.get_full_name() or r.representative.email,
+                r.created_at.date().isoformat(),
+                r.expected_close_date.isoformat() if r.expected_close_date else "",
+                r.product,
+                r.budget,
+            ],
+        )
+    context = {
+        "ctx": ctx,
+        "scope": scope,
+        "filter": filterset,
+        "page": paginate(request, filterset.qs),
+    }
+    template = "registrations/partner/registration_list.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
+    user = _user(request)
+    form = RegistrationForm(
+        request.POST or None, request.FILES or None, partner=ctx.organisation, user=user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_submit(
+                partner=ctx.organisation,
+                actor=user,
+                data=form.to_data(),
+                comment=form.cleaned_data.get("comments", ""),
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(request, _("Your opportunity registration was submitted."))
+            return redirect(_registration_url(ctx, registration))
+    return render(
+        request,
+        "registrations/partner/registration_form.html",
+        {"ctx": ctx, "form": form, "registration": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def registration_detail(
+    request: HttpRequest, ctx: PartnerContext, registration_id: uuid.UUID
+) -> HttpResponse:
+    """All fields, the state with the agent's reason, files, and the activity feed (partners
+    may comment; work notes never appear here)."""
+    user = _user(request)
+    registration = selectors.registration_get_for_partner_or_404(
+        partner=ctx.organisation,
+        user=user,
+        is_supervisor=ctx.is_supervisor,
+        public_id=registration_id,
+    )
+    form = CommentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.comment_add(
+            registration=registration,
+            actor=user,
+            body=form.cleaned_data["body"],
+            side=Side.PARTNER,
+        )
+        if not is_htmx(request):
+            return redirect(_registration_url(ctx, registration))
+        form = CommentForm()
+    context = {
+        "ctx": ctx,
+        "registration": registration,
+        "opportunity": Opportunity.objects.filter(registration=registration).first(),
+        "attachments": registration.attachments.all(),
+        "feed": selectors.activity_for_partner(registration=registration),
+        "comment_form": form,
+        "feed_url": _registration_url(ctx, registration),
+        "can_edit": registration.state == RegistrationState.MORE_INFO,
+    }
+    template = "registrations/partner/registration_detail.html"
+    if is_htmx(request):
+        template = "registrations/partials/feed.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def registration_edit(
+    request: HttpRequest, ctx: PartnerContext, registration_id: uuid.UUID
+) -> HttpResponse:
+    """Edit and resubmit a registration the agent sent back for more information."""
+    user = _user(request)
+    registration = selectors.registration_get_for_partner_or_404(
+        partner=ctx.organisation,
+        user=user,
+        is_supervisor=ctx.is_supervisor,
+        public_id=registration_id,
+    )
+    if registration.state != RegistrationState.MORE_INFO:
+        messages.info(request, _("Only a registration that needs more information is edited."))
+        return redirect(_registration_url(ctx, registration))
+    form = RegistrationForm(
+        request.POST or None,
+        request.FILES or None,
+        partner=ctx.organisation,
+        user=user,
+        registration=registration,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_resubmit(
+                registration=registration,
+                actor=user,
+                data=form.to_data(),
+                files=form.cleaned_data["attachments"],
+            )
+        except services.InvalidTransition:
+            messages.error(request, _("This registration was changed meanwhile."))
+            return redirect(_registration_url(ctx, registration))
+        except ValidationError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(request, _("Your registration was submitted again."))
+            return redirect(_registration_url(ctx, registration))
+    return render(
+        request,
+        "registrations/partner/registration_form.html",
+        {"ctx": ctx, "form": form, "registration": registration},
+    )
+
+
+@require_GET
+@portal_view
+def attachment_download(
+    request: HttpRequest,
+    ctx: PartnerContext,
+    registration_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+) -> FileResponse:
+    registration = selectors.registration_get_for_partner_or_404(
+        partner=ctx.organisation,
+        user=_user(request),
+        is_supervisor=ctx.is_supervisor,
+        public_id=registration_id,
+    )
+    attachment = selectors.attachment_get_for_partner_or_404(
+        partner=ctx.organisation, registration=registration, public_id=attachment_id
+    )
+    return attachment_response(attachment)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The file as a download under its original name, with the type we chose for it."""
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )
+    response["Content-Type"] = attachment.content_type
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@portal_view
+def opportunity_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
+    scope = selectors.scope_decide(
+        requested=request.GET.get("scope"), is_supervisor=ctx.is_supervisor
+    )
+    opportunities = selectors.opportunity_list(
+        partner=ctx.organisation, user=_user(request), scope=scope
+    )
+    filterset = OpportunityFilter(request.GET or None, queryset=opportunities, request=request)
+    if request.GET.get("export") == "csv":
+        return csv_response(
+            filename="opportunities",
+            header=[
+                "Name",
+                "Company",
+                "Stage",
+                "Status",
+                "Representative",
+                "Qualified",
+                "Expected close",
+                "Budget",
+            ],
+            rows=filterset.qs,
+            row=lambda o: [
+                o.name,
+                o.company.name,
+                o.get_stage_display(),
+                o.get_status_display(),
+                o.representative.get_full_name() or o.representative.email,
+                o.created_at.date().isoformat(),
+                o.expected_close_date.isoformat() if o.expected_close_date else "",
+                o.budget,
+            ],
+        )
+    context = {
+        "ctx": ctx,
+        "scope": scope,
+        "filter": filterset,
+        "page": paginate(request, filterset.qs),
+    }
+    template = "registrations/partner/opportunity_list.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def opportunity_detail(
+    request: HttpRequest, ctx: PartnerContext, opportunity_id: uuid.UUID
+) -> HttpResponse:
+    """The opportunity and the activity feed of the deal (its registration's, comments and
+    system entries; partner users may comment)."""
+    user = _user(request)
+    opportunity = selectors.opportunity_get_for_partner_or_404(
+        partner=ctx.organisation,
+        user=user,
+        is_supervisor=ctx.is_supervisor,
+        public_id=opportunity_id,
+    )
+    registration = opportunity.registration
+    url = reverse(
+        "portal:opportunity_detail",
+        kwargs={"path_name": ctx.portal.path_name, "opportunity_id": opportunity.public_id},
+    )
+    form = CommentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.comment_add(
+            registration=registration,
+            actor=user,
+            body=form.cleaned_data["body"],
+            side=Side.PARTNER,
+            opportunity=opportunity,
+        )
+        if not is_htmx(request):
+            return redirect(url)
+        form = CommentForm()
+    context = {
+        "ctx": ctx,
+        "opportunity": opportunity,
+        "registration": registration,
+        "feed": selectors.activity_for_partner(registration=registration),
+        "comment_form": form,
+        "feed_url": url,
+        "registration_url": _registration_url(ctx, registration),
+    }
+    template = "registrations/partner/opportunity_detail.html"
+    if is_htmx(request):
+        template = "registrations/partials/feed.html"
+    return render(request, template, context)
