@@ -28,6 +28,10 @@ class CappedPaginator(Paginator):
         return min(len(queryset), COUNT_CAP + 1)
 
     @property
+    def cap(self) -> int:
+        return COUNT_CAP
+
+    @property
     def is_capped(self) -> bool:
         return self.count > COUNT_CAP
 

@@ -82,3 +82,17 @@ def make_registration(
 @pytest.fixture
 def a1(world: World) -> Tenant:
     return world.a1
+
+
+def choice_ids(registration: OpportunityRegistration) -> dict[str, str]:
+    """The registration's company and contact as the form posts them."""
+    if registration.company is None or registration.contact is None:
+        raise ValueError("The registration names no existing company and contact.")
+    return {
+        "company": str(registration.company.public_id),
+        "contact": str(registration.contact.public_id),
+    }
+
+
+def streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
