@@ -16,6 +16,7 @@ from partners.models import PartnerOrganisation
 from registrations import selectors
 from registrations.models import Company
 from registrations.states import OpportunityStage, OpportunityStatus, RegistrationState
+from registrations.widgets import FastSelect
 
 
 def _partner(request: HttpRequest | None) -> PartnerOrganisation | None:
@@ -40,15 +41,15 @@ def partner_representatives(request: HttpRequest | None) -> QuerySet[User]:
 def agent_companies(request: HttpRequest | None) -> QuerySet[Company]:
     if request is None or not request.user.is_authenticated:
         return Company.objects.none()
-    directions = selectors.directions_for_agent(agent=request.user)
-    return Company.objects.filter(links__organisation__direction__in=directions).distinct()
+    directions = selectors.direction_ids_for_agent(agent=request.user)
+    return Company.objects.filter(links__organisation__direction_id__in=directions).distinct()
 
 
 def agent_organisations(request: HttpRequest | None) -> QuerySet[PartnerOrganisation]:
     if request is None or not request.user.is_authenticated:
         return PartnerOrganisation.objects.none()
-    directions = selectors.directions_for_agent(agent=request.user)
-    return PartnerOrganisation.objects.filter(direction__in=directions)
+    directions = selectors.direction_ids_for_agent(agent=request.user)
+    return PartnerOrganisation.objects.filter(direction_id__in=directions)
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -79,6 +80,9 @@ class BootstrapFilterSet(django_filters.FilterSet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
+            if type(field.widget) is forms.Select:
+                # Rendered in Python: Django's per-option templates cost ~0.15 ms an option.
+                field.widget = FastSelect(attrs=field.widget.attrs, choices=field.widget.choices)
             widget = field.widget
             css = (
                 "form-select form-select-sm"

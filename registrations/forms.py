@@ -24,6 +24,7 @@ from registrations.normalise import (
 from registrations.services import RegistrationData
 from registrations.states import OpportunityStage, OpportunityStatus
 from registrations.uploads import ACCEPT_ATTRIBUTE, validate_uploads
+from registrations.widgets import FastSelect
 
 
 class BootstrapFormMixin:
@@ -65,18 +66,19 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
-class ContactSelect(forms.Select):
+class ContactSelect(FastSelect):
     """Each option names its company, so the page's script shows the chosen company's only."""
 
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
+    def option_attrs(self, value: Any) -> dict[str, str]:
         instance = getattr(value, "instance", None)
         if isinstance(instance, Contact):
-            option["attrs"]["data-company"] = str(instance.company.public_id)
-        return option
+            return {"data-company": str(instance.company.public_id)}
+        return {}
 
 
 class CompanyChoiceField(forms.ModelChoiceField):
+    widget = FastSelect
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.website})"
 
@@ -89,6 +91,8 @@ class ContactChoiceField(forms.ModelChoiceField):
 
 
 class RepresentativeChoiceField(forms.ModelChoiceField):
+    widget = FastSelect
+
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.email
 

@@ -151,9 +151,22 @@ def directions_for_agent(*, agent: User) -> QuerySet[SalesDirection]:
     )
 
 
+_DIRECTION_IDS_ATTRIBUTE = "_agent_direction_ids"
+
+
+def direction_ids_for_agent(*, agent: User) -> list[int]:
+    """The ids of ``directions_for_agent``, read once per user object (that is, per request:
+    a queue page needs them for its rows, its counts and two filter lists)."""
+    cached = getattr(agent, _DIRECTION_IDS_ATTRIBUTE, None)
+    if cached is None:
+        cached = list(directions_for_agent(agent=agent).values_list("pk", flat=True))
+        setattr(agent, _DIRECTION_IDS_ATTRIBUTE, cached)
+    return cached
+
+
 def queue_for_agent(*, agent: User) -> QuerySet[OpportunityRegistration]:
     """Every registration of the agent's directions, with a conflict flag on each."""
-    direction_ids = list(directions_for_agent(agent=agent).values_list("pk", flat=True))
+    direction_ids = direction_ids_for_agent(agent=agent)
     return (
         OpportunityRegistration.objects.filter(direction_id__in=direction_ids)
         .select_related("organisation", "assigned_to", "representative")
@@ -190,7 +203,7 @@ def registration_get_for_agent_or_404(
                 "created_by",
                 "assigned_to",
             )
-            .filter(direction__in=directions_for_agent(agent=agent))
+            .filter(direction_id__in=direction_ids_for_agent(agent=agent))
             .get(public_id=public_id)
         )
     except (OpportunityRegistration.DoesNotExist, ValueError) as exc:
@@ -203,7 +216,7 @@ def opportunity_get_for_agent_or_404(*, agent: User, public_id: uuid.UUID | str)
             Opportunity.objects.select_related(
                 "organisation", "company", "contact", "representative", "registration"
             )
-            .filter(registration__direction__in=directions_for_agent(agent=agent))
+            .filter(registration__direction_id__in=direction_ids_for_agent(agent=agent))
             .get(public_id=public_id)
         )
     except (Opportunity.DoesNotExist, ValueError) as exc:
@@ -275,26 +288,20 @@ def conflicts_for(*, registration: OpportunityRegistration) -> list[Conflict]:
     return found
 
 
-STATE_COUNT_CAP = 10_000
+# Agents need exact numbers for the states they work (few rows: submitted, in review, more
+# information); for the closed ones "1,000+" says enough.
+STATE_COUNT_CAP = 1_000
 
 
 def state_counts(*, queue: QuerySet[OpportunityRegistration]) -> dict[str, int]:
-    """How many registrations of the queue are in each state, each capped at 10,000.
+    """How many registrations of the queue are in each state, each capped at 1,000.
 
-    A capped count reads at most 10,001 index entries per state, whatever the table's size
-    (an exact COUNT over 500k rows costs tens of milliseconds: PERFORMANCE.md).
+    A capped count reads at most 1,001 entries of the (direction, state) index per state,
+    whatever the table's size: an exact COUNT over 500k rows costs tens of milliseconds
+    (PERFORMANCE.md), a 10,000 cap still 3-4 ms a state (bench/results/registrations.md).
     """
     base = queue.order_by().values("pk")
     return {
         state: base.filter(state=state)[: STATE_COUNT_CAP + 1].count()
         for state in RegistrationState.values
     }
-
-
-def agent_can_work(*, agent: User, registration: OpportunityRegistration) -> bool:
-    return directions_for_agent(agent=agent).filter(pk=registration.direction_id).exists()
-
-
-def visible_text_filter(queryset: QuerySet[OpportunityRegistration], term: str) -> QuerySet:
-    """Free text: the registration's name or its company's (pg_trgm GIN indexes serve both)."""
-    return queryset.filter(Q(name__icontains=term) | Q(company_name__icontains=term))

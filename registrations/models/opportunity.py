@@ -95,8 +95,9 @@ class Opportunity(models.Model):
             models.Index(
                 fields=["organisation", "expected_close_date", "id"], name="opp_org_close"
             ),
-            # The conflict flag (open opportunities of a company) and the company filter.
-            models.Index(fields=["company", "status"], name="opp_company_status"),
+            # The conflict flag ("open opportunities of this company from another organisation",
+            # from the index alone) and the company filter.
+            models.Index(fields=["company", "status", "organisation"], name="opp_company_status"),
         ]
 
     def __str__(self) -> str:

@@ -167,9 +167,13 @@ class OpportunityRegistration(models.Model):
                 fields=["organisation", "created_by", "-created_at", "-id"],
                 name="reg_org_mine_created",
             ),
-            # The state filter on All (My is a user's own rows: few, filtered on the index above).
+            # The state filter on All, and on My (a member may have 100,000s of rows too).
             models.Index(
                 fields=["organisation", "state", "-created_at", "-id"], name="reg_org_state"
+            ),
+            models.Index(
+                fields=["organisation", "created_by", "state", "-created_at", "-id"],
+                name="reg_org_mine_state",
             ),
             # Sort by, and range-filter on, the estimated closure date.
             models.Index(
@@ -185,8 +189,9 @@ class OpportunityRegistration(models.Model):
                 fields=["organisation", "representative", "-created_at"],
                 name="reg_org_representative",
             ),
-            # The company filter, and the conflict flag (open registrations of a company).
-            models.Index(fields=["company", "state"], name="reg_company_state"),
+            # The company filter, and the conflict flag: "open registrations of this company from
+            # another organisation" is answered from the index alone, without heap visits.
+            models.Index(fields=["company", "state", "organisation"], name="reg_company_state"),
             # Back office: the queue of the agent's directions, newest first, by state, and the
             # "assigned to me" view.
             models.Index(fields=["direction", "-created_at", "-id"], name="reg_dir_created"),

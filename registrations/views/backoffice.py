@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from partners.models import SalesDirection
 from registrations import selectors, services
 from registrations.export import csv_response
 from registrations.filters import QueueFilter
@@ -94,7 +95,9 @@ def queue(request: HttpRequest, agent: User) -> HttpResponseBase:
             for state, count in selectors.state_counts(queue=registrations).items()
         ],
         "count_cap": selectors.STATE_COUNT_CAP,
-        "directions": selectors.directions_for_agent(agent=agent),
+        "directions": SalesDirection.objects.filter(
+            pk__in=selectors.direction_ids_for_agent(agent=agent)
+        ),
     }
     template = "registrations/backoffice/queue.html"
     if is_htmx(request):

@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from registrations import paging
@@ -135,13 +137,27 @@ def test_paging_keeps_the_filters(world: World, monkeypatch: Any) -> None:
     assert "?q=deal&amp;page=3" in response.text
 
 
-def test_counts_are_capped(world: World, monkeypatch: Any) -> None:
-    monkeypatch.setattr(paging, "COUNT_CAP", 3)
-    for i in range(5):
+def test_paging_never_counts_and_stops_at_the_last_page(world: World, monkeypatch: Any) -> None:
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
+    for i in range(4):
         make_registration(world.a1, name=f"Deal {i}")
-    response = get(world, "")
-    assert response.context["page"].paginator.is_capped
-    assert "More than 3 results" in response.text
+    with CaptureQueriesContext(connection) as queries:
+        last = get(world, "?page=2")
+    assert names(last) == ["Deal 1", "Deal 0"]
+    assert not last.context["page"].has_next
+    assert "Rows 3–4" in last.text
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_paging_is_capped(world: World, monkeypatch: Any) -> None:
+    monkeypatch.setattr(paging, "PAGE_SIZE", 1)
+    monkeypatch.setattr(paging, "MAX_PAGE", 2)
+    for i in range(4):
+        make_registration(world.a1, name=f"Deal {i}")
+    page = get(world, "?page=99").context["page"]
+    assert page.number == 2
+    assert not page.has_next
+    assert get(world, "?page=nonsense").context["page"].number == 1
 
 
 def test_csv_export_holds_the_filtered_rows(world: World, rows: dict) -> None:
@@ -188,8 +204,8 @@ def test_registration_list_query_count_is_constant(
 ) -> None:
     many(world, n)
     client = client_for(world.a1.supervisor)
-    # session, user, portal, membership, count, page rows, company + representative choices
-    with django_assert_max_num_queries(8):
+    # session, user, portal, membership, page rows, company + representative choices
+    with django_assert_max_num_queries(7):
         assert client.get(LIST + "?scope=all&q=deal&state=qualified").status_code == 200
 
 
@@ -199,7 +215,7 @@ def test_opportunity_list_query_count_is_constant(
 ) -> None:
     many(world, n)
     client = client_for(world.a1.supervisor)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.get("/p/alpha/opportunities/?scope=all").status_code == 200
 
 
@@ -209,9 +225,9 @@ def test_queue_query_count_is_constant(
 ) -> None:
     many(world, n)
     client = client_for(world.agent)
-    # session, user, directions (x2: the rows and the counts), 5 state counts, count, rows,
-    # filter choices (company, organisation), guardian permission lookups
-    with django_assert_max_num_queries(16):
+    # session, user, guardian's permission lookups (3), directions, 5 capped state counts,
+    # rows, the directions shown, filter choices (company, organisation)
+    with django_assert_max_num_queries(15):
         assert client.get("/backoffice/").status_code == 200
 
 
