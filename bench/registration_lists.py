@@ -204,6 +204,12 @@ def main() -> None:
     )
     load = os.getloadavg()[0]
     lines = [
+        "# Registration lists at scale (issue #5)",
+        "",
+        "Written by `bench/registration_lists.py`. The machine's 2 cores also ran gunicorn, "
+        "PostgreSQL, this client and whatever else was running: the load average says how busy "
+        "it was, and the min column is the closest to an idle machine.",
+        "",
         f"Load average before the run: {load:.2f} on {os.cpu_count()} cores.",
         "",
         f"{total:,} registrations. {args.requests} sequential requests per page after "
