@@ -108,7 +108,10 @@ class RegistrationFilter(BootstrapFilterSet):
         field_name="expected_close_date", label=_("Estimated closure"), widget=DateRangeWidget
     )
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=partner_companies, empty_label=_("Any company")
+        label=_("Company"),
+        queryset=partner_companies,
+        empty_label=_("Any company"),
+        to_field_name="public_id",  # no internal key in the URL
     )
     representative = django_filters.ModelChoiceFilter(
         label=_("Partner representative"),
@@ -138,7 +141,10 @@ class RegistrationFilter(BootstrapFilterSet):
 
 class QueueFilter(RegistrationFilter):
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=agent_companies, empty_label=_("Any company")
+        label=_("Company"),
+        queryset=agent_companies,
+        empty_label=_("Any company"),
+        to_field_name="public_id",
     )
     representative = None  # agents filter by organisation instead
     organisation = django_filters.ModelChoiceFilter(
@@ -174,7 +180,10 @@ class OpportunityFilter(BootstrapFilterSet):
         field_name="expected_close_date", label=_("Expected close"), widget=DateRangeWidget
     )
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=partner_companies, empty_label=_("Any company")
+        label=_("Company"),
+        queryset=partner_companies,
+        empty_label=_("Any company"),
+        to_field_name="public_id",  # no internal key in the URL
     )
     representative = django_filters.ModelChoiceFilter(
         label=_("Partner representative"),

@@ -1,5 +1,5 @@
-"""Forms of the registrations domain. They validate input; the services enforce the rules
-again and write (a form's queryset limits what a partner can pick, the service checks it)."""
+"""Seed 003's registration form. It validates input; the services enforce the rules again
+and write (the querysets limit what a partner can pick, the service checks it)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,20 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from partners.models import PartnerOrganisation
 from registrations import selectors
-from registrations.models import Company, Contact, EntryKind, OpportunityRegistration
+from registrations.forms.fields import (
+    BootstrapFormMixin,
+    CompanyChoiceField,
+    ContactChoiceField,
+    MultipleFileField,
+    RepresentativeChoiceField,
+)
+from registrations.models import Company, Contact, OpportunityRegistration
 from registrations.normalise import (
     normalise_name,
     normalise_phone,
@@ -22,91 +28,6 @@ from registrations.normalise import (
     normalise_website,
 )
 from registrations.services import RegistrationData
-from registrations.states import OpportunityStage, OpportunityStatus
-from registrations.uploads import ACCEPT_ATTRIBUTE, validate_uploads
-from registrations.widgets import FastSelect
-
-
-class BootstrapFormMixin:
-    """Bootstrap classes on every widget, so templates render fields with one partial."""
-
-    fields: dict[str, forms.Field]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented pattern)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files]
-        validate_uploads(cleaned)
-        return cleaned
-
-
-class ContactSelect(FastSelect):
-    """Each option names its company, so the page's script shows the chosen company's only."""
-
-    def option_attrs(self, value: Any) -> dict[str, str]:
-        instance = getattr(value, "instance", None)
-        if isinstance(instance, Contact):
-            return {"data-company": str(instance.company.public_id)}
-        return {}
-
-
-class CompanyChoiceField(forms.ModelChoiceField):
-    widget = FastSelect
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.website})"
-
-
-class ContactChoiceField(forms.ModelChoiceField):
-    widget = ContactSelect
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.full_name} — {obj.company.name}"
-
-
-class RepresentativeChoiceField(forms.ModelChoiceField):
-    widget = FastSelect
-
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.email
-
-
-# The fields each checkbox reveals (the page's script hides the others; without script every
-# field shows and the server ignores those the checkboxes do not ask for).
-NEW_COMPANY_FIELDS = ("company_name", "company_website", "company_tin")
-NEW_CONTACT_FIELDS = (
-    "contact_first_name",
-    "contact_last_name",
-    "contact_middle_name",
-    "contact_email",
-    "contact_phone",
-)
 
 
 class RegistrationForm(BootstrapFormMixin, forms.Form):
@@ -346,64 +267,3 @@ def initial_from(registration: OpportunityRegistration) -> dict[str, Any]:
     initial["contact"] = registration.contact.public_id if registration.contact else None
     initial["representative"] = registration.representative_id
     return initial
-
-
-class CommentForm(BootstrapFormMixin, forms.Form):
-    body = forms.CharField(
-        label=_("Add a comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class AgentCommentForm(CommentForm):
-    kind = forms.ChoiceField(
-        label=_("Visible to"),
-        choices=[
-            (EntryKind.COMMENT, _("Partner and vendor (additional comment)")),
-            (EntryKind.WORK_NOTE, _("Vendor only (work note)")),
-        ],
-        initial=EntryKind.COMMENT,
-        widget=forms.RadioSelect,
-    )
-
-
-class ReasonForm(BootstrapFormMixin, forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (the partner sees it)"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class QualifyForm(BootstrapFormMixin, forms.Form):
-    opportunity_name = forms.CharField(
-        label=_("Opportunity name"),
-        max_length=200,
-        required=False,
-        help_text=_("Leave empty to use the registration's name."),
-    )
-    stage = forms.ChoiceField(
-        label=_("Stage"), choices=OpportunityStage.choices, initial=OpportunityStage.QUALIFICATION
-    )
-    comment = forms.CharField(
-        label=_("Comment to the partner"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class OpportunityUpdateForm(BootstrapFormMixin, forms.Form):
-    stage = forms.ChoiceField(label=_("Stage"), choices=OpportunityStage.choices)
-    status = forms.ChoiceField(label=_("Status"), choices=OpportunityStatus.choices)
-    lost_reason = forms.CharField(
-        label=_("Reason lost"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("status") == OpportunityStatus.LOST and not data.get("lost_reason", "").strip():
-            self.add_error("lost_reason", _("Say why the opportunity was lost."))
-        return data
