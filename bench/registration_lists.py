@@ -56,9 +56,11 @@ PAGES = [
     ("sam", "/p/enterprise/registrations/?scope=all&sort=closure", "All, sorted by closure"),
     ("sam", "/p/enterprise/registrations/?scope=all&q=qwxz", "All, free text matching nothing"),
     ("sam", "/p/enterprise/opportunities/?scope=all", "All opportunities (80k)"),
+    ("sam", "/p/enterprise/opportunities/?scope=all&sort=name", "All opportunities by name"),
     ("alice", "/p/enterprise/opportunities/", "My opportunities (40k)"),
     ("agent", "/backoffice/", "Back-office queue (400k, counts by state)"),
     ("agent", "/backoffice/?state=submitted", "Queue, state filter"),
+    ("agent", "/backoffice/?sort=company", "Queue, sorted by company"),
     ("agent", "/backoffice/?assigned=me", "Queue, assigned to me"),
     ("agent", "/backoffice/?q=qwxz", "Queue, free text matching nothing"),
 ]

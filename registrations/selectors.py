@@ -176,17 +176,38 @@ def queue_for_agent(*, agent: User) -> QuerySet[OpportunityRegistration]:
 
 def conflict_exists() -> ExpressionWrapper:
     """For a registration row: another organisation has an open registration or opportunity
-    for the same company. Served by the (company, state) and (company, status) indexes."""
-    other_registrations = OpportunityRegistration.objects.filter(
-        company_id=OuterRef("company_id"), state__in=OPEN_STATES
-    ).exclude(organisation_id=OuterRef("organisation_id"))
-    other_opportunities = Opportunity.objects.filter(
-        company_id=OuterRef("company_id"), status=OpportunityStatus.OPEN
-    ).exclude(organisation_id=OuterRef("organisation_id"))
-    return ExpressionWrapper(
-        Q(Exists(other_registrations)) | Q(Exists(other_opportunities)),
-        output_field=BooleanField(),
-    )
+    for the same company.
+
+    "Another organisation" is written as two ranges (a lower and a higher id) rather than
+    ``<>``: a range is an index condition on the (company, state, organisation) and (company,
+    status, organisation) indexes, so each check is a couple of index descents however many
+    open deals the company has, where ``<>`` would filter them one by one.
+    """
+    organisation = OuterRef("organisation_id")
+    checks = []
+    for other in (Q(organisation_id__lt=organisation), Q(organisation_id__gt=organisation)):
+        checks.append(
+            Q(
+                Exists(
+                    OpportunityRegistration.objects.filter(
+                        other, company_id=OuterRef("company_id"), state__in=OPEN_STATES
+                    )
+                )
+            )
+        )
+        checks.append(
+            Q(
+                Exists(
+                    Opportunity.objects.filter(
+                        other, company_id=OuterRef("company_id"), status=OpportunityStatus.OPEN
+                    )
+                )
+            )
+        )
+    combined = checks[0]
+    for check in checks[1:]:
+        combined |= check
+    return ExpressionWrapper(combined, output_field=BooleanField())
 
 
 def registration_get_for_agent_or_404(

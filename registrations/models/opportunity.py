@@ -95,6 +95,12 @@ class Opportunity(models.Model):
             models.Index(
                 fields=["organisation", "expected_close_date", "id"], name="opp_org_close"
             ),
+            # Sort by name; the partner-representative filter.
+            models.Index(fields=["organisation", "name", "id"], name="opp_org_name"),
+            models.Index(
+                fields=["organisation", "representative", "-created_at"],
+                name="opp_org_representative",
+            ),
             # The conflict flag ("open opportunities of this company from another organisation",
             # from the index alone) and the company filter.
             models.Index(fields=["company", "status", "organisation"], name="opp_company_status"),

@@ -197,6 +197,10 @@ class OpportunityRegistration(models.Model):
             models.Index(fields=["direction", "-created_at", "-id"], name="reg_dir_created"),
             models.Index(fields=["direction", "state", "-created_at", "-id"], name="reg_dir_state"),
             models.Index(fields=["assigned_to", "state", "-created_at"], name="reg_assigned_state"),
+            # The queue's sorts (by name, estimated closure, company) within the directions.
+            models.Index(fields=["direction", "name", "id"], name="reg_dir_name"),
+            models.Index(fields=["direction", "expected_close_date", "id"], name="reg_dir_close"),
+            models.Index(fields=["direction", "company_name", "id"], name="reg_dir_company_name"),
             # Free-text search ("contains") is served by pg_trgm GIN indexes on UPPER(name) and
             # UPPER(company_name), created by migration 0002 on PostgreSQL only.
         ]
