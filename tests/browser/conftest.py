@@ -6,12 +6,10 @@ by bin/test). The background-networking flags keep Chromium from dialling out of
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -32,21 +30,3 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
-
-
-# Data migrations whose rows transactional tests need back after each flush.
-DATA_MIGRATIONS = [("partners", "0002_vendor_groups_and_system_properties")]
-
-
-@pytest.fixture
-def migration_data(transactional_db: None) -> None:
-    """Re-create what data migrations made, for tests that flush the database.
-
-    Browser tests must commit (live_server serves from another thread), so the database is
-    flushed after each one, data-migration rows included. Serialized rollback cannot restore them
-    here: Playwright's sync API runs the test in another context, where Django's connection is a
-    different object from the one the serialized contents were stored on.
-    """
-    for app_label, name in DATA_MIGRATIONS:
-        module = importlib.import_module(f"{app_label}.migrations.{name}")
-        module.forwards(django_apps, None)

@@ -5,6 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from offers import demo as offers_demo
+from orders import demo as orders_demo
 from partners import demo as partners_demo
 
 ACCOUNTS = [
@@ -22,7 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            partners_demo.seed()
+            partners = partners_demo.seed()
+            offers = offers_demo.seed(partners)
+            orders_demo.seed(partners, offers)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo accounts (password: {partners_demo.DEMO_PASSWORD}):")
         for email, what in ACCOUNTS:
