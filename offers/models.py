@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -60,7 +61,7 @@ class BillingPeriod(models.TextChoices):
 
 
 class OfferQuerySet(models.QuerySet["Offer"]):
-    def live(self, *, at: object | None = None) -> OfferQuerySet:
+    def live(self, *, at: datetime | None = None) -> OfferQuerySet:
         """Offers inside their active window at ``at`` (now by default)."""
         now = at or timezone.now()
         return self.filter(

@@ -4,6 +4,7 @@ PROTECT): seed 000's "all objects created will reference the partner organisatio
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -118,7 +119,7 @@ class Order(models.Model):
         return f"ORD-{self.pk:06d}"
 
     @property
-    def total_per_period(self) -> object:
+    def total_per_period(self) -> Decimal:
         return self.unit_price * self.quantity
 
 
