@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test.utils import override_settings
 
 from tests.world import World, build_world
@@ -14,6 +15,12 @@ def _fast_password_hashing() -> Iterator[None]:
     # Hashing with the production hasher costs ~0.3 s a user; tests create hundreds.
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # allauth's rate limits count in the cache; one test's sign-ins must not throttle the next.
+    cache.clear()
 
 
 @pytest.fixture

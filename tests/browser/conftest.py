@@ -35,7 +35,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 # Data migrations whose rows transactional tests need back after each flush.
-DATA_MIGRATIONS = [("partners", "0002_vendor_groups_and_system_properties")]
+DATA_MIGRATIONS = [
+    ("partners", "0002_vendor_groups_and_system_properties"),
+    ("sso", "0002_vendor_permissions"),
+]
 
 
 @pytest.fixture
