@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.PartnerSessionMiddleware",
     "accounts.middleware.StaffMfaMiddleware",
+    "sso.middleware.SsoFailureLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
