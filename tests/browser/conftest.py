@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+
+from tests.devidp_process import DevIdp
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -53,3 +56,14 @@ def migration_data(transactional_db: None) -> None:
     for app_label, name in DATA_MIGRATIONS:
         module = importlib.import_module(f"{app_label}.migrations.{name}")
         module.forwards(django_apps, None)
+
+
+@pytest.fixture(scope="session")
+def devidp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevIdp]:
+    """The development OIDC provider, a separate process on a free loopback port."""
+    provider = DevIdp(tmp_path_factory.mktemp("devidp"))
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
