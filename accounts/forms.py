@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import AuthEventKind
 from accounts.policy import local_sign_in_refusal_for_email
 from accounts.services import auth_event_record
-from partners.models import PartnerEmailDomain
+from partners.models import PartnerEmailDomain, PartnerMembership
 from sso.selectors import email_domain
 
 
@@ -86,25 +86,49 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         return str(super().save(request, **kwargs))
 
 
+def _refuse_partner_domain(email: str) -> None:
+    owner = (
+        PartnerEmailDomain.objects.select_related("organisation")
+        .filter(domain=email_domain(email))
+        .first()
+    )
+    if owner is not None:
+        raise ValidationError(
+            _(
+                "Addresses at %(domain)s belong to the partner organisation %(org)s. Sign in "
+                "with your organisation's account instead; ask your channel manager if you "
+                "have none."
+            )
+            % {"domain": owner.domain, "org": owner.organisation.name},
+            code="partner_domain",
+        )
+
+
 class SignupForm(allauth_forms.SignupForm):
     """Self sign-up is for end customers: partner people come through their organisation."""
 
     def clean_email(self) -> str:
         email = str(super().clean_email())
-        domain = PartnerEmailDomain.objects.select_related("organisation").filter(
-            domain=email_domain(email)
-        )
-        owner = domain.first()
-        if owner is not None:
+        _refuse_partner_domain(email)
+        return email
+
+
+class AddEmailForm(allauth_forms.AddEmailForm):
+    """Partner people's and staff's addresses are managed by their organisation or the vendor:
+    an extra address would sign them in around the domain rules that SSO and memberships rely
+    on. End customers may add addresses outside partner domains."""
+
+    def clean_email(self) -> str:
+        user = self.user
+        if user is not None and (
+            user.is_staff or PartnerMembership.objects.filter(user_id=user.pk).exists()
+        ):
             raise ValidationError(
-                _(
-                    "Addresses at %(domain)s belong to the partner organisation %(org)s. Sign in "
-                    "with your organisation's account instead; ask your channel manager if you "
-                    "have none."
-                )
-                % {"domain": owner.domain, "org": owner.organisation.name},
-                code="partner_domain",
+                _("Your address is managed by your organisation; ask your administrator."),
+                code="managed_address",
             )
+        email = str(super().clean_email())
+        _refuse_partner_domain(email)
         return email
 
 

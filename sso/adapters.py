@@ -91,11 +91,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 services.SsoRefusal("no_provider", _NO_IDP),
             )
         assert idp is not None  # noqa: S101  # _refuse raised otherwise
-        with transaction.atomic():
-            user: User = super().save_user(request, sociallogin, form)
-            services.membership_apply_sso(
-                provider=idp, user=user, assertion=assertion_of(idp, sociallogin)
-            )
+        assertion = assertion_of(idp, sociallogin)
+        try:
+            with transaction.atomic():
+                user: User = super().save_user(request, sociallogin, form)
+                services.membership_apply_sso(provider=idp, user=user, assertion=assertion)
+        except services.SsoRefusal as refusal:
+            # Rolled back: no half-provisioned person is left behind.
+            self._refuse(request, idp, idp.slug, assertion.email, refusal)
         return user
 
     def on_authentication_error(

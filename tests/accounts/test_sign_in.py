@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
 from django.core import mail
 from django.test import Client
@@ -11,7 +14,11 @@ from accounts.models import AuthEvent, AuthEventKind
 from partners.models import PartnerPortal
 from tests import factories
 from tests.accounts.helpers import email_step, password_sign_in
+from tests.portal.test_policy import portal_routes
 from tests.world import World
+
+# Values for URL converters in made-up paths.
+DUMMY = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000001"}
 
 pytestmark = pytest.mark.django_db
 
@@ -183,13 +190,19 @@ class TestEndCustomers:
         assert client.get("/")["Location"] == "/account/"
 
     def test_end_customer_cannot_open_any_partner_page(self, client: Client, world: World) -> None:
+        # Every route under /p/ (walked from the URL resolver, so new pages are covered), on
+        # every active portal, with made-up ids: the policy sends them to /account/ first.
         client.force_login(world.customer)
-        for portal in PartnerPortal.objects.all():
-            for suffix in ("", "registrations/", "customers/", "anything/at/all/"):
-                response = client.get(f"{portal.get_absolute_url()}{suffix}")
-                assert response.status_code in (302, 404), (portal, suffix)
-                if response.status_code == 302:
-                    assert response["Location"] == "/account/"
+        routes = portal_routes()
+        assert routes
+        for portal in PartnerPortal.objects.filter(is_active=True):
+            for route in routes:
+                path = re.sub(
+                    r"<(?:(\w+):)?\w+>", lambda m: DUMMY.get(m[1] or "str", "1"), route.route
+                )
+                response = client.get(f"{portal.get_absolute_url()}{path}")
+                assert response.status_code == 302, (portal, route.route)
+                assert response["Location"] == "/account/", (portal, route.route)
 
     def test_partner_domain_cannot_self_sign_up(self, client: Client, world: World) -> None:
         response = client.post(
@@ -208,3 +221,27 @@ class TestEndCustomers:
         client.post("/accounts/password/reset/", {"email": world.customer.email})
         assert len(mail.outbox) == 1
         assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+class TestManagedAddresses:
+    def test_partner_user_cannot_add_an_address(self, client: Client, world: World) -> None:
+        client.force_login(world.a1.member)
+        response = client.post("/accounts/email/", {"action_add": "", "email": "me@mail.test"})
+        assert response.status_code == 200
+        assert "managed by your organisation" in response.text
+        assert not EmailAddress.objects.filter(user=world.a1.member, email="me@mail.test").exists()
+
+    def test_customer_cannot_add_a_partner_domain_address(
+        self, client: Client, world: World
+    ) -> None:
+        client.force_login(world.customer)
+        response = client.post(
+            "/accounts/email/", {"action_add": "", "email": "me@b1.partner.test"}
+        )
+        assert "belong to the partner organisation Organisation B1" in response.text
+
+    def test_customer_adds_another_address(self, client: Client, world: World) -> None:
+        client.force_login(world.customer)
+        response = client.post("/accounts/email/", {"action_add": "", "email": "me@mail.test"})
+        assert response.status_code == 302
+        assert EmailAddress.objects.filter(user=world.customer, email="me@mail.test").exists()
