@@ -12,6 +12,7 @@ from allauth.socialaccount.providers.base import AuthProcess, Provider
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.models import AuthEventKind, User
 from accounts.services import auth_event_record
@@ -60,20 +61,21 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         idp = provider_for(sociallogin)
         slug = sociallogin.provider.app.provider_id
         if idp is None:
-            self._refuse(request, None, slug, "", services.SsoRefusal("no_provider", _NO_IDP))
+            self._refuse(request, None, slug, "", services.SsoRefusal("no_provider", _(_NO_IDP)))
             return
         assertion = assertion_of(idp, sociallogin)
         try:
             if sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN:
                 # Connecting a provider account to whoever is signed in would let one
                 # organisation's identity open another person's account.
-                raise services.SsoRefusal("connect", _NO_CONNECT)
+                raise services.SsoRefusal("connect", _(_NO_CONNECT))
             existing = sociallogin.user if sociallogin.is_existing else None
-            if existing is None and User.objects.filter(email__iexact=assertion.email).exists():
-                # allauth matches existing people by verified address; an unverified one with
-                # this address is somebody's unfinished sign-up: never take it over.
-                raise services.SsoRefusal("email_unverified", _UNVERIFIED)
             services.sso_sign_in_check(provider=idp, assertion=assertion, user=existing)
+            if existing is None and User.objects.filter(email__iexact=assertion.email).exists():
+                # allauth's email authentication claims accounts with this address (wiping the
+                # password of an unverified one); if it matched none, the account is one it may
+                # not sign in (a disabled one). Never create a second account beside it.
+                raise services.SsoRefusal("email_taken", _(_TAKEN))
             if existing is not None:
                 services.membership_apply_sso(provider=idp, user=existing, assertion=assertion)
         except services.SsoRefusal as refusal:
@@ -88,7 +90,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 None,
                 sociallogin.provider.app.provider_id,
                 "",
-                services.SsoRefusal("no_provider", _NO_IDP),
+                services.SsoRefusal("no_provider", _(_NO_IDP)),
             )
         assert idp is not None  # noqa: S101  # _refuse raised otherwise
         assertion = assertion_of(idp, sociallogin)
@@ -153,9 +155,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         raise ImmediateHttpResponse(response)
 
 
+# Messages shown on the refusal page (translated when shown).
 _NO_IDP = "This sign-in is not configured for any partner organisation."
 _NO_CONNECT = "Partner sign-in cannot be linked to an account that is already signed in."
-_UNVERIFIED = (
-    "An account with this address exists but its address was never verified. Ask your channel "
+_TAKEN = (
+    "An account with this address exists but cannot be used for this sign-in. Ask your channel "
     "manager to sort it out."
 )

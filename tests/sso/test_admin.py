@@ -139,3 +139,13 @@ def test_agents_cannot_configure_providers(world: World) -> None:
     client = Client()
     client.force_login(world.agent)
     assert client.get("/admin/sso/identityprovider/").status_code == 403
+
+
+def test_organisation_list_shows_how_each_signs_in(admin_client: Client, world: World) -> None:
+    provider = factories.IdentityProviderFactory.create(
+        organisation=world.a1.organisation, sso_required=True
+    )
+    page = admin_client.get("/admin/partners/partnerorganisation/").text
+    assert f"/admin/sso/identityprovider/{provider.pk}/change/" in page
+    assert "SAML 2.0, required" in page
+    assert "password or code" in page

@@ -302,3 +302,30 @@ class TestRefusedPeople:
         membership.save()
         assert not signed_in(browser)
         assert AuthEvent.objects.filter(kind=AuthEventKind.SESSION_ENDED).exists()
+
+
+class TestUnverifiedAccounts:
+    def test_unfinished_sign_up_with_the_address_is_claimed_and_its_password_wiped(
+        self, idp: TestIdentityProvider, provider: IdentityProvider
+    ) -> None:
+        # Somebody signed up with this address (before the domain was a partner's) and never
+        # confirmed it. The organisation's provider vouches for the real owner, who gets the
+        # account (allauth's email authentication); the squatter's password stops working.
+        squatter = User.objects.create_user("dana@a1.partner.test", "squatter-password")
+        EmailAddress.objects.create(user=squatter, email=squatter.email, verified=False)
+        browser, response = sign_in(idp, "dana@a1.partner.test", [SUPERVISORS])
+        assert response.status_code == 302
+        assert signed_in(browser)
+        squatter.refresh_from_db()
+        assert not squatter.has_usable_password()
+        assert PartnerMembership.objects.get(user=squatter).role == PartnerRole.SUPERVISOR
+
+    def test_disabled_account_with_the_address_is_refused(
+        self, idp: TestIdentityProvider, provider: IdentityProvider
+    ) -> None:
+        User.objects.create_user("dana@a1.partner.test", None, is_active=False)
+        _, response = sign_in(idp, "dana@a1.partner.test", [SUPERVISORS])
+        assert response.status_code == 403
+        event = AuthEvent.objects.get(kind=AuthEventKind.SSO_REFUSED)
+        assert event.reason.split(":")[0] in {"email_taken", "user_inactive"}
+        assert User.objects.filter(email="dana@a1.partner.test").count() == 1
