@@ -3,17 +3,23 @@ provider, or the password / emailed-code form for everybody else."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.views import LoginView as AllauthLoginView
 from allauth.socialaccount.providers.base import AuthProcess
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 from accounts.forms import EmailStepForm
+from accounts.models import AuthEventKind
+from accounts.services import auth_event_record
 from sso.models import IdentityProvider, Protocol
 from sso.selectors import identity_provider_for_email
 from sso.social import social_app_for
+
+logger = logging.getLogger(__name__)
 
 STEP_FIELD = "step"
 EMAIL_STEP = "email"
@@ -41,7 +47,31 @@ class LoginView(AllauthLoginView):
         email = form.cleaned_data["login"]
         provider = identity_provider_for_email(email=email)
         if provider is not None:
-            return self.redirect_to_provider(request, provider, email)
+            try:
+                return self.redirect_to_provider(request, provider, email)
+            except Exception as exc:
+                # The provider's discovery document or metadata could not be fetched (it is
+                # down, or misconfigured). Whatever the library raised, the person gets a clear
+                # answer and vendor staff a log line, rather than a server error.
+                logger.exception("Identity provider %s unavailable", provider.slug)
+                auth_event_record(
+                    kind=AuthEventKind.SIGN_IN_FAILED,
+                    request=request,
+                    email=email,
+                    method=provider.method,
+                    provider=provider.slug,
+                    organisation=provider.organisation,
+                    reason=f"provider unavailable: {exc}"[:500],
+                )
+                form.add_error(
+                    None,
+                    _(
+                        "%(org)s's sign-in service cannot be reached right now. Please try "
+                        "again in a few minutes."
+                    )
+                    % {"org": provider.organisation.name},
+                )
+                return self.render_step(form)
         password_form = self.get_form_class()(initial={"login": email}, request=request)
         return self.render_to_response(
             self.get_context_data(form=password_form, step="password", email=email)

@@ -245,3 +245,22 @@ class TestManagedAddresses:
         response = client.post("/accounts/email/", {"action_add": "", "email": "me@mail.test"})
         assert response.status_code == 302
         assert EmailAddress.objects.filter(user=world.customer, email="me@mail.test").exists()
+
+
+def test_unreachable_provider_gets_a_clear_answer_and_a_log_line(
+    client: Client, world: World
+) -> None:
+    from tests.devidp_process import free_port
+
+    # A real connection to a loopback port nobody listens on: refused at once.
+    factories.IdentityProviderFactory.create(
+        organisation=world.a2.organisation,
+        protocol="oidc",
+        oidc_server_url=f"http://127.0.0.1:{free_port()}/o",
+        oidc_client_id="portal",
+    )
+    response = email_step(client, "someone@a2.partner.test")
+    assert response.status_code == 200
+    assert "Organisation A2&#x27;s sign-in service cannot be reached right now" in response.text
+    event = AuthEvent.objects.get(kind=AuthEventKind.SIGN_IN_FAILED)
+    assert event.reason.startswith("provider unavailable:")
