@@ -159,7 +159,7 @@ class TestIdentityProvider:
         identity = {EMAIL: [email], GIVEN_NAME: [email.split("@")[0].title()], GROUPS: groups}
         xml = self.server().create_authn_response(
             identity=identity,
-            in_response_to=request.id,
+            in_response_to=request.id or None,  # none: IdP-initiated
             destination=destination or request.acs_url,
             sp_entity_id=audience or request.sp_entity_id,
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=uid),

@@ -227,6 +227,26 @@ class TestRefusedResponses:
         assert "state" in failure_reason()
         assert not signed_in(browser)
 
+    def test_unsolicited(self, idp: TestIdentityProvider, provider: IdentityProvider) -> None:
+        # IdP-initiated: a signed response that answers no request of this browser.
+        browser = Browser(
+            client=Client(headers={"host": "testserver"}),
+            request=AuthnRequest(
+                id="",
+                acs_url="http://testserver/accounts/saml/a1-saml/acs/",
+                sp_entity_id="http://testserver/accounts/saml/a1-saml/metadata/",
+                relay_state="/p/alpha/",
+            ),
+        )
+        response = post_response(
+            browser,
+            idp.response(browser.request, uid="d", email="dana@a1.partner.test", groups=[]),
+        )
+        assert response.status_code == 401
+        assert not signed_in(browser)
+        assert not User.objects.filter(email="dana@a1.partner.test").exists()
+        assert AuthEvent.objects.filter(kind=AuthEventKind.SIGN_IN_FAILED).exists()
+
     def test_signed_by_another_key(
         self, tmp_path: Path, idp: TestIdentityProvider, provider: IdentityProvider
     ) -> None:
