@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test.utils import override_settings
 
 from portal.migration_helpers import VENDOR_AGENTS
@@ -24,6 +25,7 @@ DATA_MIGRATIONS = [
     ("partners", "0002_vendor_groups_and_system_properties"),
     ("offers", "0002_sales_channels"),
     ("integrations", "0002_vendor_permissions"),
+    ("sso", "0002_vendor_permissions"),
 ]
 
 
@@ -39,6 +41,12 @@ def restore_migration_data() -> None:
     for app_label, name in DATA_MIGRATIONS:
         module = importlib.import_module(f"{app_label}.migrations.{name}")
         module.forwards(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # allauth's rate limits count in the cache; one test's sign-ins must not throttle the next.
+    cache.clear()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import cast
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -22,8 +23,12 @@ from partners.models import (
     PartnerRole,
     SalesDirection,
 )
+from sso.models import IdentityProvider, Protocol
 
 PASSWORD = "correct-horse-battery"
+# The authenticator-app secret (base32) of every staff user the factory makes, for tests that
+# compute a TOTP code.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -41,6 +46,13 @@ class UserFactory(DjangoModelFactory[User]):
         # allauth refuses to sign in an unverified address (mandatory verification).
         if create:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def totp(self: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        # Staff cannot open admin or the back office without TOTP (StaffMfaMiddleware), so staff
+        # get it unless a test asks for ``totp=False``.
+        if create and self.is_staff and extracted is not False:
+            TOTP.activate(self, STAFF_TOTP_SECRET)
 
 
 class SalesDirectionFactory(DjangoModelFactory[SalesDirection]):
@@ -180,3 +192,18 @@ def place_order(
         if customer
         else customer_data or new_customer_data(Customer.objects.count() + 1),
     )
+
+
+class IdentityProviderFactory(DjangoModelFactory[IdentityProvider]):
+    """A SAML provider by default: configuring it needs no server (OIDC reads discovery)."""
+
+    class Meta:
+        model = IdentityProvider
+
+    organisation = factory.SubFactory(PartnerOrganisationFactory)
+    slug = factory.Sequence(lambda n: f"idp-{n}")
+    protocol = Protocol.SAML
+    saml_entity_id = factory.LazyAttribute(lambda o: f"https://idp.{o.slug}.test/metadata")
+    saml_sso_url = factory.LazyAttribute(lambda o: f"https://idp.{o.slug}.test/sso")
+    saml_x509cert = "MIIB"  # never used to verify anything unless a test replaces it
+    supervisor_group = "partner-supervisors"

@@ -7,9 +7,12 @@ by bin/test). The background-networking flags keep Chromium from dialling out of
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests.devidp_process import DevIdp
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -30,3 +33,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def devidp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevIdp]:
+    """The development OIDC provider, a separate process on a free loopback port."""
+    provider = DevIdp(tmp_path_factory.mktemp("devidp"))
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
