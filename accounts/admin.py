@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import AuthEvent, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -46,3 +49,36 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(admin.ModelAdmin):
+    """The authentication log: read-only, for every vendor staff member with the view permission."""
+
+    list_display = ("at", "kind", "email", "method", "provider", "organisation", "ip_address")
+    list_filter = ("kind", "method", "organisation")
+    search_fields = ("email", "provider", "reason", "ip_address")
+    list_select_related = ("organisation",)
+    date_hierarchy = "at"
+    show_full_result_count = False  # the log grows without bound; counting it is wasted work
+    readonly_fields = (
+        "at",
+        "kind",
+        "user",
+        "email",
+        "method",
+        "provider",
+        "organisation",
+        "reason",
+        "ip_address",
+        "user_agent",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

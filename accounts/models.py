@@ -75,3 +75,64 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class AuthEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    SIGN_IN_REFUSED = "sign_in_refused", _("Sign-in refused by policy")
+    SSO_REFUSED = "sso_refused", _("SSO sign-in refused")
+    SIGNED_OUT = "signed_out", _("Signed out")
+    SESSION_ENDED = "session_ended", _("Session ended by the portal")
+
+
+class AuthEvent(models.Model):
+    """One line of the authentication log: who tried to sign in (or out), how, and what happened.
+
+    Rows are written in the request that caused them and never edited; vendor staff read them in
+    Django admin. ``email`` keeps the address that was typed or asserted even when no user matched
+    (or the user was deleted later).
+    """
+
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("event"), max_length=24, choices=AuthEventKind.choices)
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="auth_events",
+        verbose_name=_("user"),
+    )
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    method = models.CharField(
+        _("method"), max_length=32, blank=True, help_text=_("password, code, mfa, oidc, saml, …")
+    )
+    provider = models.CharField(
+        _("identity provider"), max_length=64, blank=True, help_text=_("The provider's slug.")
+    )
+    organisation = models.ForeignKey(
+        "partners.PartnerOrganisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="auth_events",
+        verbose_name=_("organisation"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        verbose_name = _("authentication event")
+        indexes = [
+            # The admin lists newest first and filters by event kind.
+            models.Index(fields=("-at",), name="authevent_at"),
+            models.Index(fields=("kind", "-at"), name="authevent_kind_at"),
+            # "What happened to this address?" (admin search).
+            models.Index(fields=("email",), name="authevent_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.email or '—'} · {self.at:%Y-%m-%d %H:%M:%S}"

@@ -39,19 +39,30 @@ ensure_dependencies() {
   "$UV" sync --frozen --quiet
 }
 
-ensure_chromium() {
-  if command -v chromium >/dev/null 2>&1; then
+# Install a Debian package when the program the tests need is missing (CI starts fresh).
+ensure_debian_program() {
+  local program="$1" package="$2" why="$3"
+  if command -v "$program" >/dev/null 2>&1; then
     return
   fi
-  echo "Installing Debian's chromium for the browser tests ..."
+  echo "Installing Debian's ${package} ${why} ..."
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "chromium is missing and cannot be installed without root."
+    command -v sudo >/dev/null 2>&1 || die "${package} is missing and cannot be installed without root."
     sudo="sudo"
   fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-  command -v chromium >/dev/null 2>&1 || die "chromium did not install."
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null
+  command -v "$program" >/dev/null 2>&1 || die "${package} did not install."
+}
+
+ensure_chromium() {
+  ensure_debian_program chromium chromium "for the browser tests"
+}
+
+# pysaml2, the SAML identity provider of the tests, signs and verifies with the xmlsec1 program.
+ensure_xmlsec1() {
+  ensure_debian_program xmlsec1 xmlsec1 "for the SAML tests"
 }
 
 ensure_dependencies

@@ -186,10 +186,11 @@ class PartnerOrganisationAdmin(admin.ModelAdmin):
         "one_to_one_account_mapping",
         "is_active",
         "member_count",
+        "sign_in",
     )
     list_filter = ("direction", "is_active", "invoice_owner", "one_to_one_account_mapping")
     search_fields = ("name", "zuora_account_id", "salesforce_account_id", "email_domains__domain")
-    list_select_related = ("direction",)
+    list_select_related = ("direction", "identity_provider")
     inlines = (EmailDomainInline, MembershipInline)
     actions = ("deactivate",)
     fieldsets = (
@@ -213,6 +214,16 @@ class PartnerOrganisationAdmin(admin.ModelAdmin):
     @admin.display(description=_("members"), ordering="n_members")
     def member_count(self, obj: Any) -> int:
         return int(obj.n_members)
+
+    @admin.display(description=_("sign-in"))
+    def sign_in(self, obj: PartnerOrganisation) -> str:
+        """Its identity provider (configured under Partner sign-in), or password and code."""
+        provider = getattr(obj, "identity_provider", None)
+        if provider is None or not provider.is_active:
+            return str(_("password or code"))
+        url = reverse("admin:sso_identityprovider_change", args=[provider.pk])
+        required = _(", required") if provider.sso_required else ""
+        return format_html('<a href="{}">{}{}</a>', url, provider.get_protocol_display(), required)
 
     def get_actions(
         self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST

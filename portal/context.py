@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
@@ -18,7 +18,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.models import User
 from partners.models import PartnerMembership, PartnerOrganisation, PartnerPortal
+from partners.sections import SectionLink, section_link
 from partners.selectors import Verdict, portal_access_decide, portal_get_active
 
 POLICY_ATTRIBUTE = "portal_access_policy"
@@ -30,6 +32,7 @@ class PartnerContext:
 
     portal: PartnerPortal
     membership: PartnerMembership
+    user: User
 
     @property
     def organisation(self) -> PartnerOrganisation:
@@ -38,6 +41,16 @@ class PartnerContext:
     @property
     def is_supervisor(self) -> bool:
         return self.membership.is_supervisor
+
+    @cached_property
+    def sections(self) -> list[SectionLink]:
+        """The portal's sections this build serves, in the configured order (one query)."""
+        keys = self.portal.sections.values_list("section", flat=True)
+        return [
+            link
+            for key in keys
+            if (link := section_link(key=key, path_name=self.portal.path_name)) is not None
+        ]
 
 
 # HttpResponseBase: a view may stream (CSV exports) or send a file.
@@ -78,7 +91,9 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
             )
         if access.verdict is not Verdict.ALLOW or access.membership is None:
             return redirect("account")
-        context = PartnerContext(portal=portal, membership=access.membership)
+        if not isinstance(request.user, User):
+            raise TypeError("A signed-in user is required.")
+        context = PartnerContext(portal=portal, membership=access.membership, user=request.user)
         request.partner = context  # type: ignore[attr-defined]  # for templates and logging
         return view(request, context, *args, **kwargs)
 

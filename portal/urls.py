@@ -1,18 +1,24 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from portal import views
+from sso import views as sso_views
 
 admin.site.site_header = "Partner Portal administration"
 admin.site.site_title = "Partner Portal admin"
 admin.site.index_title = "Configuration"
+# Staff sign in through allauth (password, then TOTP), never through admin's own form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("account/", views.account, name="account"),
+    # Before allauth's URLs: the sign-in page with home-realm discovery takes over its name.
+    path("accounts/login/", sso_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("backoffice/", include("registrations.backoffice_urls")),

@@ -9,8 +9,11 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from offers.selectors import pricing_pages_for_partner
+from partners.sections import Section
 from partners.selectors import membership_for_user, own_portal
 from portal import health
+from portal.context import PartnerContext, portal_view
 
 
 def staff_home_url() -> str:
@@ -48,4 +51,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(state in (health.OK, health.NOT_CONFIGURED) for state in states.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **states}, status=200 if healthy else 503
+    )
+
+
+@require_GET
+@portal_view
+def portal_home(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
+    """The organisation's name, the portal's sections in the configured order, and the pricing
+    pages that have at least one offer for the organisation."""
+    links = ctx.sections
+    pricing_pages = []
+    if Section.PRICING in {link.key for link in links}:
+        pricing_pages = list(pricing_pages_for_partner(portal=ctx.portal, partner=ctx.organisation))
+    return render(
+        request,
+        "partners/portal_home.html",
+        {"ctx": ctx, "sections": links, "pricing_pages": pricing_pages},
     )

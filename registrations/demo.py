@@ -29,8 +29,11 @@ class DemoCompany:
     contact: tuple[str, str, str]  # first name, last name, email
 
 
-FABRIKAM = DemoCompany(
-    "Fabrikam Inc", "fabrikam.example", "100000001", ("Fiona", "Fisher", "fiona@fabrikam.example")
+ALPINE = DemoCompany(
+    "Alpine Ski House",
+    "alpineskihouse.example",
+    "100000001",
+    ("Fiona", "Fisher", "fiona@alpineskihouse.example"),
 )
 TAILSPIN = DemoCompany(
     "Tailspin Toys", "tailspin.example", "1000000002", ("Tom", "Taylor", "tom@tailspin.example")
@@ -134,7 +137,7 @@ def seed(partners_demo: PartnersDemo) -> None:
     users = partners_demo.users
     northwind, contoso = partners_demo.northwind, partners_demo.contoso
     agent, admin = users["agent"], users["admin"]
-    fabrikam = demo_company(FABRIKAM, northwind, contoso)
+    alpine = demo_company(ALPINE, northwind, contoso)
     tailspin = demo_company(TAILSPIN, contoso)
 
     alice, sam, bob = users["alice"], users["sam"], users["bob"]
@@ -143,9 +146,9 @@ def seed(partners_demo: PartnersDemo) -> None:
         organisation=northwind,
         author=alice,
         agent=agent,
-        name="Fabrikam CRM rollout",
+        name="Alpine CRM rollout",
         target=S.SUBMITTED,
-        company=_existing(fabrikam),
+        company=_existing(alpine),
         comment="The customer's CIO asked for a demo next month.",
     )
     register(
@@ -178,9 +181,9 @@ def seed(partners_demo: PartnersDemo) -> None:
         organisation=northwind,
         author=alice,
         agent=agent,
-        name="Fabrikam support renewal",
+        name="Alpine support renewal",
         target=S.MORE_INFO,
-        company=_existing(fabrikam),
+        company=_existing(alpine),
         reason="Which support tier does the customer need, and for how many seats?",
     )
     register(
@@ -242,7 +245,7 @@ def seed(partners_demo: PartnersDemo) -> None:
         organisation=contoso,
         author=bob,
         agent=admin,
-        name="Fabrikam EU branch",
+        name="Alpine EU branch",
         target=S.SUBMITTED,
-        company=_existing(fabrikam),
+        company=_existing(alpine),
     )

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import cast
+
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from offers.models import BillingPeriod, CheckoutPage, Offer, PricingPage, SalesChannel
+from orders.models import Customer, Order
+from orders.services import CustomerData, order_place
 from partners.models import (
     PartnerEmailDomain,
     PartnerMembership,
@@ -22,8 +32,12 @@ from registrations.models import (
     OpportunityRegistration,
 )
 from registrations.states import RegistrationState
+from sso.models import IdentityProvider, Protocol
 
 PASSWORD = "correct-horse-battery"
+# The authenticator-app secret (base32) of every staff user the factory makes, for tests that
+# compute a TOTP code.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -41,6 +55,13 @@ class UserFactory(DjangoModelFactory[User]):
         # allauth refuses to sign in an unverified address (mandatory verification).
         if create:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def totp(self: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        # Staff cannot open admin or the back office without TOTP (StaffMfaMiddleware), so staff
+        # get it unless a test asks for ``totp=False``.
+        if create and self.is_staff and extracted is not False:
+            TOTP.activate(self, STAFF_TOTP_SECRET)
 
 
 class SalesDirectionFactory(DjangoModelFactory[SalesDirection]):
@@ -162,3 +183,112 @@ class AttachmentFactory(DjangoModelFactory[Attachment]):
     content_type = "application/pdf"
     size = 13
     uploaded_by = factory.LazyAttribute(lambda o: o.registration.created_by)
+
+
+class CheckoutPageFactory(DjangoModelFactory[CheckoutPage]):
+    class Meta:
+        model = CheckoutPage
+        django_get_or_create = ("slug",)
+
+    slug = "partner-checkout"
+    title = "Partner checkout"
+    terms = "You agree to pay for what you order."
+
+
+class OfferFactory(DjangoModelFactory[Offer]):
+    """A live partner-channel offer; pass ``eligible=[organisation, ...]``."""
+
+    class Meta:
+        model = Offer
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"offer-{n}")
+    name = factory.Sequence(lambda n: f"Offer {n}")
+    label = "standard"
+    price = Decimal("25.00")
+    currency = "EUR"
+    billing_period = BillingPeriod.MONTH
+    term_months = 12
+    auto_renew = True
+    zuora_product_rate_plan_id = factory.Sequence(lambda n: f"plan-{n}")
+    zuora_product_rate_plan_charge_id = factory.Sequence(lambda n: f"charge-{n}")
+    checkout_page = factory.SubFactory(CheckoutPageFactory)
+
+    @factory.post_generation
+    def channels(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create:
+            codes = extracted if extracted is not None else [SalesChannel.PARTNER]
+            cast(Offer, self).channels.set(SalesChannel.objects.filter(code__in=codes))
+
+    @factory.post_generation
+    def eligible(
+        self, create: bool, extracted: list[PartnerOrganisation] | None, **kwargs: object
+    ) -> None:
+        if create and extracted:
+            cast(Offer, self).eligible_organisations.set(extracted)
+
+
+class PricingPageFactory(DjangoModelFactory[PricingPage]):
+    class Meta:
+        model = PricingPage
+
+    portal = factory.SubFactory(PartnerPortalFactory)
+    label = "standard"
+    slug = factory.LazyAttribute(lambda o: o.label)
+    title = factory.LazyAttribute(lambda o: f"{o.label.title()} plans")
+
+
+def new_customer_data(n: int = 1, **overrides: str) -> CustomerData:
+    fields = {
+        "company_name": f"Customer {n} Ltd",
+        "first_name": "Casey",
+        "last_name": f"Buyer{n}",
+        "email": f"buyer{n}@customer{n}.test",
+        "phone": "+44 20 7946 0000",
+        "address_line1": f"{n} High Street",
+        "city": "London",
+        "postal_code": "EC1A 1BB",
+        "country": "GB",
+    }
+    return CustomerData(**{**fields, **overrides})
+
+
+def place_order(
+    *,
+    organisation: PartnerOrganisation,
+    actor: User,
+    offer: Offer,
+    customer: Customer | None = None,
+    customer_data: CustomerData | None = None,
+    quantity: int = 1,
+    start_date: date | None = None,
+    key: uuid.UUID | None = None,
+) -> Order:
+    """An order placed through the real service (so every row it makes is as in production)."""
+    return order_place(
+        partner=organisation,
+        actor=actor,
+        offer=offer,
+        quantity=quantity,
+        start_date=start_date or timezone.localdate(),
+        idempotency_key=key or uuid.uuid4(),
+        customer=customer,
+        customer_data=None
+        if customer
+        else customer_data or new_customer_data(Customer.objects.count() + 1),
+    )
+
+
+class IdentityProviderFactory(DjangoModelFactory[IdentityProvider]):
+    """A SAML provider by default: configuring it needs no server (OIDC reads discovery)."""
+
+    class Meta:
+        model = IdentityProvider
+
+    organisation = factory.SubFactory(PartnerOrganisationFactory)
+    slug = factory.Sequence(lambda n: f"idp-{n}")
+    protocol = Protocol.SAML
+    saml_entity_id = factory.LazyAttribute(lambda o: f"https://idp.{o.slug}.test/metadata")
+    saml_sso_url = factory.LazyAttribute(lambda o: f"https://idp.{o.slug}.test/sso")
+    saml_x509cert = "MIIB"  # never used to verify anything unless a test replaces it
+    supervisor_group = "partner-supervisors"

@@ -20,7 +20,9 @@ def demo_data(migration_data: None) -> demo.PartnersDemo:
 def sign_in(page: Page, base: str, email: str, next_path: str = "/") -> None:
     page.goto(f"{base}{next_path}")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    # Home-realm discovery: the address first, then the password for organisations without SSO.
     page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
 

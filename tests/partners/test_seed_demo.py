@@ -60,3 +60,15 @@ def test_seed_demo_creates_the_documented_data_and_is_idempotent() -> None:
     )
     assert not agent.has_perm("partners.work_registrations", SalesDirection.objects.get(slug="smb"))
     assert User.objects.get(email="admin@vendor.example").is_superuser
+
+    # Fabrikam Telecom signs in only through its own provider (bin/demo runs it).
+    fabrikam = PartnerOrganisation.objects.get(name="Fabrikam Telecom")
+    assert fabrikam.direction.slug == "enterprise"
+    assert list(fabrikam.email_domains.values_list("domain", flat=True)) == ["fabrikam.example"]
+    provider = fabrikam.identity_provider
+    assert (provider.protocol, provider.sso_required, provider.oidc_server_url) == (
+        "oidc",
+        True,
+        "http://127.0.0.1:9000/o",
+    )
+    assert provider.supervisor_group == "fabrikam-partner-supervisors"

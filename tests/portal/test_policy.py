@@ -1,8 +1,9 @@
 """No view under /p/ escapes the portal-access policy, and no tenant sees another's objects.
 
 The first test walks the URL resolver: a view added under /p/ without ``portal_view`` fails it.
-The sweep requests every portal URL as an outsider; a URL with an id parameter must name, in
-``OTHER_TENANT_IDS``, how to make an object of another tenant, or the sweep fails too.
+The sweep requests every portal URL as outsiders. Every URL parameter must be declared below,
+either as a tenant-owned id (``OTHER_TENANT_IDS``: how to make an object owned by a given tenant)
+or as a shared, non-tenant value (``SHARED_PARAMS``); an undeclared parameter fails the sweep.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @dataclass(frozen=True)
 class PortalRoute:
-    route: str  # e.g. "orders/<int:order_id>/"
+    route: str  # e.g. "orders/<uuid:order_id>/"
     name: str
     callback: Callable[..., object]
     params: tuple[str, ...]
@@ -47,40 +48,56 @@ def portal_routes() -> list[PortalRoute]:
         if not route.startswith("p/<str:path_name>/"):
             continue
         rest = route.removeprefix("p/<str:path_name>/")
-        params = tuple(pattern.pattern.converters.keys())
         routes.append(
             PortalRoute(
-                route=rest, name=pattern.name or "", callback=pattern.callback, params=params
+                route=rest,
+                name=pattern.name or "",
+                callback=pattern.callback,
+                params=tuple(pattern.pattern.converters.keys()),
             )
         )
     return routes
 
 
-# For each URL parameter: how to make an object that belongs to ``tenant``, returning its id.
-# A new portal URL with an id parameter must add an entry here.
-def _registration_id(tenant: Tenant) -> object:
+def order_of(tenant: Tenant) -> object:
+    offer = factories.OfferFactory.create(eligible=[tenant.organisation])
+    order = factories.place_order(
+        organisation=tenant.organisation, actor=tenant.member, offer=offer
+    )
+    return order.public_id
+
+
+def registration_of(tenant: Tenant) -> object:
     return factories.RegistrationFactory.create(
         organisation=tenant.organisation, created_by=tenant.member
     ).public_id
 
 
-def _opportunity_id(tenant: Tenant) -> object:
+def opportunity_of(tenant: Tenant) -> object:
     registration = factories.RegistrationFactory.create(
         organisation=tenant.organisation, created_by=tenant.member, state="qualified"
     )
     return factories.OpportunityFactory.create(registration=registration).public_id
 
 
-def _attachment_id(tenant: Tenant) -> object:
+def attachment_of(tenant: Tenant) -> object:
     return factories.AttachmentFactory.create(
         registration__organisation=tenant.organisation, registration__created_by=tenant.member
     ).public_id
 
 
+# Tenant-owned objects: for each URL parameter, make one owned by ``tenant`` and return its id.
 OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
-    "registration_id": _registration_id,
-    "opportunity_id": _opportunity_id,
-    "attachment_id": _attachment_id,
+    "order_id": order_of,
+    "registration_id": registration_of,
+    "opportunity_id": opportunity_of,
+    "attachment_id": attachment_of,
+}
+
+# Parameters naming shared (non-tenant) objects of portal alpha: the value to use.
+SHARED_PARAMS: dict[str, Callable[[World], object]] = {
+    "slug": lambda world: factories.PricingPageFactory.create(portal=world.portal_a).slug,
+    "checkout_slug": lambda world: factories.CheckoutPageFactory.create().slug,
 }
 
 
@@ -95,32 +112,47 @@ def test_every_portal_view_carries_the_access_policy(route: PortalRoute) -> None
     )
 
 
-def fill(route: PortalRoute, owner: Tenant) -> str:
+def fill(route: PortalRoute, world: World, owner: Tenant) -> str:
     url = route.route
     for param in route.params:
-        if param not in OTHER_TENANT_IDS:
-            pytest.fail(f"{route.route}: add {param!r} to OTHER_TENANT_IDS to sweep this URL")
-        url = re.sub(rf"<(?:\w+:)?{param}>", str(OTHER_TENANT_IDS[param](owner)), url)
-    return url
+        if param in OTHER_TENANT_IDS:
+            value = OTHER_TENANT_IDS[param](owner)
+        elif param in SHARED_PARAMS:
+            value = SHARED_PARAMS[param](world)
+        else:
+            pytest.fail(f"{route.route}: declare {param!r} in OTHER_TENANT_IDS or SHARED_PARAMS")
+        url = re.sub(rf"<(?:\w+:)?{param}>", str(value), url)
+    return "/p/alpha/" + url
+
+
+def tenant_routes() -> list[PortalRoute]:
+    return [route for route in portal_routes() if set(route.params) & set(OTHER_TENANT_IDS)]
+
+
+def test_tenant_owned_urls_are_swept() -> None:
+    assert {route.name for route in tenant_routes()} >= {
+        "order",
+        "registration_detail",
+        "opportunity_detail",
+    }
+
+
+@pytest.mark.parametrize("route", tenant_routes(), ids=lambda r: r.name or r.route)
+def test_other_tenants_ids_answer_not_found(route: PortalRoute, world: World) -> None:
+    """Signed in as a1 on a1's own portal, asking for a2's (same direction) and b1's objects."""
+    client = Client()
+    client.force_login(world.a1.supervisor)
+    for other in (world.a2, world.b1):
+        url = fill(route, world, other)
+        assert client.get(url).status_code == 404, url
 
 
 @pytest.mark.parametrize("route", portal_routes(), ids=lambda r: r.name or r.route)
-def test_sweep_other_tenants_ids_answer_not_found(route: PortalRoute, world: World) -> None:
-    """Signed in as a1 on a1's own portal, asking for a2's (same direction) objects: 404.
-
-    Routes without ids are the tenant's own pages; an outsider of another direction is sent to
-    their own portal instead, never shown this one.
-    """
+def test_other_direction_is_sent_to_its_own_portal(route: PortalRoute, world: World) -> None:
+    """A partner user of another direction never sees a page of this portal, whatever the ids."""
     client = Client()
-    if route.params:
-        client.force_login(world.a1.supervisor)
-        url = "/p/alpha/" + fill(route, world.a2)
-        assert client.get(url).status_code == 404, url
-        url_b = "/p/alpha/" + fill(route, world.b1)
-        assert client.get(url_b).status_code == 404, url_b
-    else:
-        client.force_login(world.b1.supervisor)
-        url = "/p/alpha/" + route.route
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith("/p/beta/")
+    client.force_login(world.b1.supervisor)
+    url = fill(route, world, world.a1)
+    response = client.get(url)
+    assert response.status_code == 302, url
+    assert response["Location"].startswith("/p/beta/")

@@ -17,12 +17,15 @@ def home(world: World, client: Client) -> list[str]:
     return [link.key for link in response.context["sections"]]
 
 
+@pytest.mark.urls("tests.portal.urls_with_sections")
 def test_sections_without_a_feature_are_not_offered(world: World, client: Client) -> None:
-    # This build serves registrations and opportunities (issue #5), not yet the others.
-    assert home(world, client) == ["registrations", "opportunities"]
-    PortalSection.objects.filter(
-        portal=world.portal_a, section__in=[Section.REGISTRATIONS, Section.OPPORTUNITIES]
-    ).delete()
+    # All five sections are configured; only the two this URLconf serves are offered.
+    assert world.portal_a.sections.count() == len(Section.values)
+    assert home(world, client) == ["customers", "registrations"]
+
+
+def test_portal_without_sections_says_so(world: World, client: Client) -> None:
+    PortalSection.objects.filter(portal=world.portal_a).delete()
     client.force_login(world.a1.member)
     assert "no sections to show yet" in client.get("/p/alpha/").text
 
@@ -58,6 +61,10 @@ def test_portal_home_query_count_is_constant(
     world: World, client: Client, django_assert_max_num_queries
 ) -> None:
     client.force_login(world.a1.supervisor)
-    # session, user, portal, membership (+organisation, direction, portal), sections
-    with django_assert_max_num_queries(5):
+    # session, user, the session policy's membership (+organisation, identity provider), portal,
+    # membership (+organisation, direction, portal), sections (shared by the page and the
+    # navigation), pricing pages with an offer for the organisation; and the idle-timeout
+    # timestamp, written at most once a minute (savepoint, UPDATE, release inside the test's
+    # transaction)
+    with django_assert_max_num_queries(10):
         assert client.get("/p/alpha/").status_code == 200

@@ -106,9 +106,10 @@ class TestDeactivation:
         assert client.get("/p/alpha/").status_code == 200
         world.a1.organisation.is_active = False
         world.a1.organisation.save()
+        # The session ends at the next request, wherever it goes (issue #3).
         response = client.get("/p/alpha/")
-        assert response["Location"] == "/account/"
-        assert client.get("/")["Location"] == "/account/"
+        assert response["Location"] == "/accounts/login/?next=/p/alpha/"
+        assert client.get("/")["Location"] == "/accounts/login/?next=/"
 
     def test_deactivated_membership_loses_access_at_next_request(self, world: World) -> None:
         client = signed_in(world.a1.member)
@@ -116,7 +117,8 @@ class TestDeactivation:
         membership = world.a1.member.partner_membership
         membership.is_active = False
         membership.save()
-        assert client.get("/p/alpha/")["Location"] == "/account/"
+        assert client.get("/account/")["Location"] == "/accounts/login/?next=/account/"
+        assert client.get("/p/alpha/")["Location"] == "/accounts/login/?next=/p/alpha/"
 
     def test_other_members_keep_access(self, world: World) -> None:
         membership = world.a1.member.partner_membership

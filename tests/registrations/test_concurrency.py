@@ -4,7 +4,6 @@ form's message, nobody gets a 500 (issue #5)."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 import uuid
 from collections.abc import Callable
@@ -12,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -20,7 +18,7 @@ from django.utils import timezone
 from registrations import services
 from registrations.models import Company, OpportunityRegistration
 from registrations.services import DUPLICATE_COMPANY_MESSAGES, RegistrationData
-from tests.browser.conftest import DATA_MIGRATIONS
+from tests.conftest import restore_migration_data
 from tests.world import Tenant, World, build_world
 
 pytestmark = [
@@ -34,8 +32,7 @@ pytestmark = [
 @pytest.fixture
 def world(transactional_db: None) -> World:
     # Transactional tests flush the database, data-migration rows (the vendor groups) too.
-    for app_label, name in DATA_MIGRATIONS:
-        importlib.import_module(f"{app_label}.migrations.{name}").forwards(apps, None)
+    restore_migration_data()
     return build_world()
 
 

@@ -3,17 +3,15 @@ the qualified ones, nothing that breaks the model's rules."""
 
 from __future__ import annotations
 
-import importlib
 import io
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
 from registrations.models import Opportunity, OpportunityRegistration
 from registrations.states import RegistrationState
-from tests.browser.conftest import DATA_MIGRATIONS
+from tests.conftest import restore_migration_data
 
 pytestmark = [
     # The command VACUUMs after its transaction: it cannot run inside a test's transaction.
@@ -24,8 +22,7 @@ pytestmark = [
 
 @pytest.fixture
 def demo(transactional_db: None) -> None:
-    for app_label, name in DATA_MIGRATIONS:
-        importlib.import_module(f"{app_label}.migrations.{name}").forwards(apps, None)
+    restore_migration_data()
     call_command("seed_demo", stdout=io.StringIO())
 
 

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from offers import demo as offers_demo
+from orders import demo as orders_demo
 from partners import demo as partners_demo
 from registrations import demo as registrations_demo
+from sso import demo as sso_demo
 
 ACCOUNTS = [
     ("alice@northwind.example", "partner member, Northwind Resellers (enterprise)"),
@@ -15,15 +18,27 @@ ACCOUNTS = [
     ("agent@vendor.example", "vendor agent, assigned to enterprise"),
     ("admin@vendor.example", "vendor admin (superuser)"),
     ("carol@customer.example", "end customer"),
+    ("dana@fabrikam.example", "partner supervisor, Fabrikam Telecom (SSO at its provider)"),
+    ("erik@fabrikam.example", "partner member, Fabrikam Telecom (SSO at its provider)"),
 ]
 
 
 class Command(BaseCommand):
     help = "Create or repair the demo data set (idempotent)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--oidc-issuer",
+            default=sso_demo.demo_issuer(),
+            help="Issuer URL of Fabrikam's provider (default: $DEVIDP_ISSUER or %(default)s).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             partners = partners_demo.seed()
+            offers = offers_demo.seed(partners)
+            orders_demo.seed(partners, offers)
+            sso_demo.seed(enterprise=partners.enterprise, issuer=options["oidc_issuer"])
             registrations_demo.seed(partners)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo accounts (password: {partners_demo.DEMO_PASSWORD}):")

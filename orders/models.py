@@ -1,0 +1,191 @@
+"""The commerce records an order creates. Every row carries its partner organisation (NOT NULL,
+PROTECT): seed 000's "all objects created will reference the partner organisation ID"."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from offers.models import BillingPeriod, Offer
+from partners.models import PartnerOrganisation
+
+
+def partner_fk(related_name: str) -> models.ForeignKey[PartnerOrganisation]:
+    return models.ForeignKey(
+        PartnerOrganisation,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        verbose_name=_("partner organisation"),
+    )
+
+
+class Customer(models.Model):
+    """An end customer of a partner organisation."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = partner_fk("customers")
+    company_name = models.CharField(_("company name"), max_length=200)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=32)
+    address_line1 = models.CharField(_("address"), max_length=200)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    region = models.CharField(_("state or region"), max_length=100, blank=True)
+    country = CountryField(_("country"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("company_name", "id")
+        constraints = [
+            # One customer record per address and partner: with 1:1 account mapping, each
+            # becomes one Zuora account, so a duplicate would split their billing.
+            models.UniqueConstraint(
+                "organisation", Lower("email"), name="customer_email_per_partner"
+            ),
+        ]
+        indexes = [
+            # The checkout's customer picker lists a partner's customers by company name.
+            models.Index(
+                fields=("organisation", "company_name", "id"), name="customer_org_company"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.first_name} {self.last_name})"
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class OrderType(models.TextChoices):
+    NEW = "new", _("New")
+    CHANGE = "change", _("Change")
+    CANCEL = "cancel", _("Cancel")
+
+
+class Order(models.Model):
+    """A partner user's order for an end customer. Its number is ``ORD-`` and the padded id."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = partner_fk("orders")
+    type = models.CharField(_("type"), max_length=8, choices=OrderType.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders_placed"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # Snapshots: the order keeps the terms it was placed at when the offer changes later.
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    billing_period = models.CharField(max_length=8, choices=BillingPeriod.choices)
+    term_months = models.PositiveSmallIntegerField()
+    po_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
+    terms_accepted_at = models.DateTimeField()
+    # The form's one-time token: a second submit of the same form finds this order.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_price_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=("organisation", "-created_at"), name="order_org_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"ORD-{self.pk:06d}"
+
+    @property
+    def total_per_period(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending billing confirmation")
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Subscription(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = partner_fk("subscriptions")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="subscriptions")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(
+        max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PENDING
+    )
+    start_date = models.DateField(_("start date"))
+    term_end_date = models.DateField(_("term end date"))
+    auto_renew = models.BooleanField(_("auto-renew"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-start_date", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end_date__gt=models.F("start_date")),
+                name="subscription_term_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("organisation", "status"), name="subscription_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer.name} × {self.quantity} for {self.customer.company_name}"
+
+
+class ScheduleKind(models.TextChoices):
+    BILLING = "billing", _("Billing")
+    RENEWAL = "renewal", _("Renewal")
+    END = "end", _("End of term")
+    CANCELLATION = "cancellation", _("Cancellation")
+
+
+class Schedule(models.Model):
+    """A dated event of a subscription: each billing date of the term, then its renewal or end."""
+
+    organisation = partner_fk("schedules")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="schedules"
+    )
+    kind = models.CharField(max_length=16, choices=ScheduleKind.choices)
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        ordering = ("date", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("subscription", "kind", "date"), name="schedule_once_per_kind_and_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.date}"

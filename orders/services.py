@@ -1,0 +1,217 @@
+"""Writes of the orders domain: placing an order for an end customer."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from integrations.models import OutboxMessage, Target
+from offers.models import Offer
+from offers.selectors import offer_is_available_to
+from orders.models import (
+    Customer,
+    Order,
+    OrderType,
+    Schedule,
+    ScheduleKind,
+    Subscription,
+)
+from orders.schedules import add_months, billing_dates
+from partners.models import PartnerOrganisation
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    company_name: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    address_line1: str
+    city: str
+    postal_code: str
+    country: str
+    address_line2: str = ""
+    region: str = ""
+
+
+class DuplicateCustomerError(Exception):
+    """A new customer's email already belongs to one of the partner's customers."""
+
+
+def customer_email_taken(*, partner: PartnerOrganisation, email: str) -> bool:
+    return Customer.objects.filter(organisation=partner, email__iexact=email).exists()
+
+
+def order_place(
+    *,
+    partner: PartnerOrganisation,
+    actor: User,
+    offer: Offer,
+    quantity: int,
+    start_date: date,
+    idempotency_key: uuid.UUID,
+    customer: Customer | None = None,
+    customer_data: CustomerData | None = None,
+    po_number: str = "",
+) -> Order:
+    """Place a new order: customer (reused or created), order, subscription, schedules, outbox.
+
+    Invariants:
+    - all rows are written in one transaction, and every one references ``partner``;
+    - the same ``idempotency_key`` never makes two orders: a repeated or concurrent submit of
+      the same form returns the first order (the key's unique constraint decides the race);
+    - ``offer`` is live, in the partner channel and eligible for ``partner``; ``customer`` is
+      ``partner``'s; ``start_date`` is not in the past; otherwise ``ValidationError``;
+    - no network call: the outbox rows wait for the integration workers.
+    """
+    existing = _order_for_key(partner=partner, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing
+    buyer = _check(
+        partner=partner,
+        offer=offer,
+        customer=customer,
+        customer_data=customer_data,
+        quantity=quantity,
+        start_date=start_date,
+    )
+    try:
+        return _order_create(
+            partner=partner,
+            actor=actor,
+            offer=offer,
+            quantity=quantity,
+            start_date=start_date,
+            idempotency_key=idempotency_key,
+            buyer=buyer,
+            po_number=po_number,
+        )
+    except IntegrityError:
+        # Lost a race: either the same form was submitted concurrently (return its order), or
+        # another submit created a customer with this email in the meantime.
+        existing = _order_for_key(partner=partner, idempotency_key=idempotency_key)
+        if existing is not None:
+            return existing
+        if customer_data is not None and customer_email_taken(
+            partner=partner, email=customer_data.email
+        ):
+            raise DuplicateCustomerError(customer_data.email) from None
+        raise
+
+
+def _order_for_key(*, partner: PartnerOrganisation, idempotency_key: uuid.UUID) -> Order | None:
+    order = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if order is not None and order.organisation_id != partner.pk:
+        # A key is a random UUID minted for one form; another tenant's key is never legitimate.
+        raise ValidationError("This checkout form is not valid any more. Please start again.")
+    return order
+
+
+def _check(
+    *,
+    partner: PartnerOrganisation,
+    offer: Offer,
+    customer: Customer | None,
+    customer_data: CustomerData | None,
+    quantity: int,
+    start_date: date,
+) -> Customer | CustomerData:
+    """Validate the order's inputs and return the buyer: an existing customer or new data."""
+    if not offer_is_available_to(offer=offer, partner=partner):
+        raise ValidationError("This offer is not available to your organisation.")
+    if quantity < 1:
+        raise ValidationError("The quantity must be at least 1.")
+    if start_date < timezone.localdate():
+        raise ValidationError("The start date cannot be in the past.")
+    if customer is not None:
+        if customer_data is not None:
+            raise ValidationError("Choose an existing customer or enter a new one, not both.")
+        if customer.organisation_id != partner.pk:
+            raise ValidationError("This customer does not belong to your organisation.")
+        return customer
+    if customer_data is None:
+        raise ValidationError("Choose an existing customer or enter a new one.")
+    if customer_email_taken(partner=partner, email=customer_data.email):
+        raise DuplicateCustomerError(customer_data.email)
+    return customer_data
+
+
+@transaction.atomic
+def _order_create(
+    *,
+    partner: PartnerOrganisation,
+    actor: User,
+    offer: Offer,
+    quantity: int,
+    start_date: date,
+    idempotency_key: uuid.UUID,
+    buyer: Customer | CustomerData,
+    po_number: str,
+) -> Order:
+    if isinstance(buyer, Customer):
+        customer = buyer
+    else:
+        customer = Customer(organisation=partner, created_by=actor, **asdict(buyer))
+        customer.email = customer.email.strip().lower()
+        customer.full_clean()
+        customer.save()
+    order = Order.objects.create(
+        organisation=partner,
+        type=OrderType.NEW,
+        customer=customer,
+        offer=offer,
+        placed_by=actor,
+        quantity=quantity,
+        unit_price=offer.price,
+        currency=offer.currency,
+        billing_period=offer.billing_period,
+        term_months=offer.term_months,
+        po_number=po_number.strip(),
+        terms_accepted_at=timezone.now(),
+        idempotency_key=idempotency_key,
+    )
+    term_end = add_months(start_date, offer.term_months)
+    subscription = Subscription.objects.create(
+        organisation=partner,
+        customer=customer,
+        order=order,
+        offer=offer,
+        quantity=quantity,
+        start_date=start_date,
+        term_end_date=term_end,
+        auto_renew=offer.auto_renew,
+    )
+    amount = offer.price * quantity
+    schedules = [
+        Schedule(
+            organisation=partner,
+            subscription=subscription,
+            kind=ScheduleKind.BILLING,
+            date=day,
+            amount=amount,
+            currency=offer.currency,
+        )
+        for day in billing_dates(
+            start_date, period_months=offer.period.months, term_months=offer.term_months
+        )
+    ]
+    schedules.append(
+        Schedule(
+            organisation=partner,
+            subscription=subscription,
+            kind=ScheduleKind.RENEWAL if offer.auto_renew else ScheduleKind.END,
+            date=term_end,
+        )
+    )
+    Schedule.objects.bulk_create(schedules)
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(organisation=partner, order=order, target=target) for target in Target
+    )
+    return order

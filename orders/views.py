@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from offers.models import Offer
+from offers.selectors import checkout_get_or_404
+from orders import selectors, services
+from orders.forms import EXISTING, NEW, CheckoutForm
+from portal.context import PartnerContext, portal_view
+
+
+def _offer_code(request: HttpRequest) -> str:
+    return request.GET.get("offer", "")
+
+
+def _quantity(value: object) -> int:
+    try:
+        return max(1, min(int(str(value)), 10_000))
+    except ValueError:
+        return 1
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> HttpResponse:
+    """Order an offer for an end customer; one submit (or many of the same form) = one order."""
+    page, offer = checkout_get_or_404(
+        partner=ctx.organisation, slug=checkout_slug, offer_code=_offer_code(request)
+    )
+    today = timezone.localdate()
+    picker = selectors.customer_picker(
+        partner=ctx.organisation, query=request.GET.get("customer_q", "")
+    )
+    form_kwargs: dict[str, Any] = {
+        "partner": ctx.organisation,
+        "today": today,
+        "customer_choices": picker.customers,
+    }
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                order = services.order_place(
+                    partner=ctx.organisation,
+                    actor=ctx.user,
+                    offer=offer,
+                    quantity=form.cleaned_data["quantity"],
+                    start_date=form.cleaned_data["start_date"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    customer=form.customer,
+                    customer_data=form.customer_data(),
+                    po_number=form.cleaned_data["po_number"],
+                )
+            except services.DuplicateCustomerError:
+                form.add_error(
+                    "email",
+                    "One of your customers already has this email address: "
+                    "choose them under “An existing customer”.",
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect(
+                    "portal:order", path_name=ctx.portal.path_name, order_id=order.public_id
+                )
+    else:
+        form = CheckoutForm(
+            initial={
+                "customer_mode": EXISTING if picker.customers else NEW,
+                "quantity": 1,
+                "start_date": today,
+                "idempotency_key": uuid.uuid4(),
+            },
+            **form_kwargs,
+        )
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "ctx": ctx,
+            "page": page,
+            "offer": offer,
+            "form": form,
+            "picker": picker,
+            "summary": _summary(offer, form),
+            "NEW": NEW,
+            "EXISTING": EXISTING,
+        },
+    )
+
+
+def _summary(offer: Offer, form: CheckoutForm) -> dict[str, object]:
+    raw = form.data.get("quantity") if form.is_bound else form.initial.get("quantity")
+    quantity = _quantity(raw or 1)
+    return {"offer": offer, "quantity": quantity, "total": offer.price * quantity}
+
+
+@require_GET
+@portal_view
+def checkout_summary(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> HttpResponse:
+    """The order summary for a quantity (htmx swaps it in as the quantity changes)."""
+    _page, offer = checkout_get_or_404(
+        partner=ctx.organisation, slug=checkout_slug, offer_code=_offer_code(request)
+    )
+    quantity = _quantity(request.GET.get("quantity", 1))
+    summary = {"offer": offer, "quantity": quantity, "total": offer.price * quantity}
+    return render(request, "orders/partials/checkout_summary.html", {"summary": summary})
+
+
+@require_GET
+@portal_view
+def checkout_customers(
+    request: HttpRequest, ctx: PartnerContext, checkout_slug: str
+) -> HttpResponse:
+    """The customer picker's options for a search (htmx swaps them into the select)."""
+    checkout_get_or_404(
+        partner=ctx.organisation, slug=checkout_slug, offer_code=_offer_code(request)
+    )
+    picker = selectors.customer_picker(
+        partner=ctx.organisation, query=request.GET.get("customer_q", "")
+    )
+    return render(request, "orders/partials/customer_options.html", {"picker": picker})
+
+
+@require_GET
+@portal_view
+def order_detail(request: HttpRequest, ctx: PartnerContext, order_id: uuid.UUID) -> HttpResponse:
+    """The confirmation: what the order created and where each record is being sent."""
+    order = selectors.order_get_for_partner_or_404(partner=ctx.organisation, public_id=order_id)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "ctx": ctx,
+            "order": order,
+            "subscription": order.subscription,
+            "schedules": list(order.subscription.schedules.all()),
+            "outbox": list(order.outbox_messages.all()),
+            "pricing_url": reverse("portal:pricing", kwargs={"path_name": ctx.portal.path_name}),
+        },
+    )
