@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from offers.selectors import offers_for_partner
 from partners.models import PartnerOrganisation
 from registrations import selectors
 from registrations.forms.fields import (
@@ -38,7 +39,7 @@ class RegistrationForm(BootstrapFormMixin, forms.Form):
         label=_("Service/Product"),
         max_length=200,
         required=False,
-        help_text=_("The service or product the opportunity is about."),
+        help_text=_("Choose one of the vendor's offers or type the service or product."),
     )
     new_company = forms.BooleanField(label=_("New company"), required=False)
     # Public ids as option values: the form names no internal key.
@@ -125,6 +126,12 @@ class RegistrationForm(BootstrapFormMixin, forms.Form):
         }
         for field_name, queryset in choices.items():
             cast(forms.ModelChoiceField, self.fields[field_name]).queryset = queryset
+        # Service/Product: one of the vendor's offers this partner may sell, or free text
+        # (seed 003). The offers are suggestions of a <datalist>: typing anything else is fine.
+        self.product_suggestions = sorted(
+            set(offers_for_partner(partner=partner).values_list("name", flat=True))
+        )
+        self.fields["product"].widget.attrs["list"] = "product-offers"
         if registration is None:
             self.fields["representative"].initial = user.pk
         else:

@@ -114,6 +114,22 @@ def test_service_or_product_is_optional(world: World) -> None:
     assert post(world, new_company_post(product="")).status_code == 302
 
 
+def test_service_or_product_suggests_the_offers_the_partner_may_sell(world: World) -> None:
+    factories.OfferFactory.create(name="Premium, monthly", eligible=[world.a1.organisation])
+    factories.OfferFactory.create(name="Only for A2", eligible=[world.a2.organisation])
+    page = client_for(world.a1.member).get(URL).text
+    datalist = page.split('data-testid="product-offers"', 1)[1].split("</datalist>", 1)[0]
+    assert '<option value="Premium, monthly">' in datalist
+    assert "Only for A2" not in datalist
+    assert 'list="product-offers"' in page
+
+
+def test_service_or_product_may_be_free_text(world: World) -> None:
+    factories.OfferFactory.create(name="Premium, monthly", eligible=[world.a1.organisation])
+    assert post(world, new_company_post(product="Custom integration work")).status_code == 302
+    assert only().product == "Custom integration work"
+
+
 # --- Existing company -----------------------------------------------------------------------
 def test_existing_company_is_required_without_new_company(world: World) -> None:
     data = new_company_post(new_company=None, new_contact="on")
