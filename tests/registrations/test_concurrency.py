@@ -18,22 +18,11 @@ from django.utils import timezone
 from registrations import services
 from registrations.models import Company, OpportunityRegistration
 from registrations.services import DUPLICATE_COMPANY_MESSAGES, RegistrationData
-from tests.conftest import restore_migration_data
-from tests.world import Tenant, World, build_world
+from tests.world import Tenant, World
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
-    ),
-]
-
-
-@pytest.fixture
-def world(transactional_db: None) -> World:
-    # Transactional tests flush the database, data-migration rows (the vendor groups) too.
-    restore_migration_data()
-    return build_world()
+# Each thread has its own connection, so these tests commit (the suite runs on PostgreSQL).
+# The shared ``world`` fixture restores the data-migration rows that the flushes delete.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def data_for(tenant: Tenant, *, name: str, website: str, tin: str) -> RegistrationData:

@@ -7,17 +7,13 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from registrations.models import Opportunity, OpportunityRegistration
 from registrations.states import RegistrationState
 from tests.conftest import restore_migration_data
 
-pytestmark = [
-    # The command VACUUMs after its transaction: it cannot run inside a test's transaction.
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the command is PostgreSQL's"),
-]
+# The command VACUUMs after its transaction: it cannot run inside a test's transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
