@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+type StrOrPromise = str | Promise
 
 
 class Section(models.TextChoices):
@@ -30,12 +33,22 @@ SECTION_URL_NAMES: dict[str, str] = {
     Section.OPPORTUNITIES: "portal:opportunities",
 }
 
+# What each section is for, in a line, on the portal home.
+SECTION_DESCRIPTIONS: dict[str, StrOrPromise] = {
+    Section.PRICING: _("The offers you may sell, and ordering them for your customers."),
+    Section.CUSTOMERS: _("Your end customers and their subscriptions."),
+    Section.INVOICES: _("Invoices for your organisation's orders."),
+    Section.REGISTRATIONS: _("Register deals with the vendor and follow their review."),
+    Section.OPPORTUNITIES: _("Registrations the vendor qualified, with their stage and status."),
+}
+
 
 @dataclass(frozen=True)
 class SectionLink:
     key: str
     label: str
     url: str
+    description: str = ""
 
 
 def section_link(*, key: str, path_name: str) -> SectionLink | None:
@@ -44,4 +57,9 @@ def section_link(*, key: str, path_name: str) -> SectionLink | None:
         url = reverse(SECTION_URL_NAMES[key], kwargs={"path_name": path_name})
     except NoReverseMatch:
         return None
-    return SectionLink(key=key, label=str(Section(key).label), url=url)
+    return SectionLink(
+        key=key,
+        label=str(Section(key).label),
+        url=url,
+        description=str(SECTION_DESCRIPTIONS.get(key, "")),
+    )

@@ -49,6 +49,13 @@ def test_sections_not_in_the_structure_are_not_shown(world: World, client: Clien
     assert 'href="/p/alpha/customers/"' not in page
 
 
+def test_each_section_says_what_it_is_for(world: World, client: Client) -> None:
+    client.force_login(world.a1.member)
+    page = client.get("/p/alpha/").text
+    assert "Register deals with the vendor and follow their review." in page
+    assert "The offers you may sell, and ordering them for your customers." in page
+
+
 @pytest.mark.urls("tests.portal.urls_with_sections")
 def test_each_portal_has_its_own_structure(world: World, client: Client) -> None:
     PortalSection.objects.filter(portal=world.portal_b).delete()
