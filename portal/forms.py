@@ -6,20 +6,24 @@ from typing import Any
 
 from django import forms
 
+INVALID = "is-invalid"
+
 
 class BootstrapFormMixin:
-    """Give widgets Bootstrap's classes, and mark fields with errors as invalid."""
+    """Bootstrap's classes on every widget, so templates render fields with one partial; a
+    field with an error is marked invalid (red border, ``aria-invalid``), however the error
+    was added: by cleaning, or by the view after a service refused the data."""
 
     fields: dict[str, forms.Field]
-    errors: Any
 
-    def style_widgets(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):
                 continue
             if isinstance(
-                widget, (forms.RadioSelect, forms.CheckboxInput, forms.CheckboxSelectMultiple)
+                widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple
             ):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
@@ -28,9 +32,13 @@ class BootstrapFormMixin:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
-    def mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                widget.attrs["aria-invalid"] = "true"
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            widget = self.fields[name].widget if name in self.fields else None
+            if widget is None:
+                continue
+            classes = widget.attrs.get("class", "").split()
+            if INVALID not in classes:
+                widget.attrs["class"] = " ".join([*classes, INVALID])
+            widget.attrs["aria-invalid"] = "true"

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registrations.forms.fields import BootstrapFormMixin
+from portal.forms import BootstrapFormMixin
 from registrations.models import EntryKind
 from registrations.states import OpportunityStage, OpportunityStatus
 

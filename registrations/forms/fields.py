@@ -1,4 +1,4 @@
-"""Form building blocks: Bootstrap styling, several files in one input, model selects."""
+"""Form building blocks: several files in one input, model selects."""
 
 from __future__ import annotations
 
@@ -10,24 +10,6 @@ from django.core.files.uploadedfile import UploadedFile
 from registrations.models import Contact
 from registrations.uploads import ACCEPT_ATTRIBUTE, validate_uploads
 from registrations.widgets import FastSelect
-
-
-class BootstrapFormMixin:
-    """Bootstrap classes on every widget, so templates render fields with one partial."""
-
-    fields: dict[str, forms.Field]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from offers.selectors import offers_for_partner
 from partners.models import PartnerOrganisation
+from portal.forms import BootstrapFormMixin
 from registrations import selectors
 from registrations.forms.fields import (
-    BootstrapFormMixin,
     CompanyChoiceField,
     ContactChoiceField,
     MultipleFileField,

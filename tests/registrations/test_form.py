@@ -3,6 +3,7 @@ combination of the New company / New contact checkboxes (issue #5)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -207,6 +208,24 @@ def test_tin_must_be_unique(world: World) -> None:
     assert errors(post(world, new_company_post())) == {
         "company_tin": [DUPLICATE_COMPANY_MESSAGES["company_tin"]]
     }
+
+
+def invalid_inputs(response: Any) -> set[str]:
+    """The names of the inputs the page marks invalid (Bootstrap's red border, aria-invalid)."""
+    return set(re.findall(r'<[^>]*aria-invalid="true"[^>]*name="([^"]+)"', response.text)) | set(
+        re.findall(r'<[^>]*name="([^"]+)"[^>]*aria-invalid="true"', response.text)
+    )
+
+
+def test_fields_with_errors_are_marked_invalid(world: World) -> None:
+    response = post(world, new_company_post(company_tin="12345", contact_email="nope"))
+    assert invalid_inputs(response) == {"company_tin", "contact_email"}
+    assert 'class="form-control is-invalid"' in response.text
+
+
+def test_a_duplicate_the_service_finds_is_marked_invalid(world: World) -> None:
+    factories.CompanyFactory.create(tin="123456789")
+    assert invalid_inputs(post(world, new_company_post())) == {"company_tin"}
 
 
 def test_a_company_another_partner_proposes_is_taken_without_saying_by_whom(
