@@ -47,7 +47,7 @@ def end_session(request: HttpRequest, *, reason: str, message: str) -> HttpRespo
         reason=reason,
     )
     # Django's logout flushes the session; the signed-out signal is told not to log it again.
-    request.portal_session_ended = True  # type: ignore[attr-defined]
+    request.portal_session_ended = True  # type: ignore[attr-defined]  # our flag, read by receivers
     logout(request)
     messages.warning(request, message)
     if request.method == "GET" and not request.headers.get("HX-Request"):

@@ -12,7 +12,7 @@ from orders.models import Customer
 from orders.services import CustomerData
 from partners.models import PartnerOrganisation
 from partners.scoping import scope_to_partner
-from portal.forms import BootstrapFormMixin
+from portal.forms import BootstrapForm
 
 NEW = "new"
 EXISTING = "existing"
@@ -38,7 +38,7 @@ def _country_choices() -> list[tuple[str, str]]:
     return [("", "—"), *((code, str(name)) for code, name in countries)]
 
 
-class CheckoutForm(BootstrapFormMixin, forms.Form):
+class CheckoutForm(BootstrapForm):
     """A partner user's order for an end customer (seed 000 step 4b)."""
 
     customer_mode = forms.ChoiceField(

@@ -46,9 +46,11 @@ class SalesDirectionAdmin(GuardedModelAdmin):
     list_display = ("name", "slug", "portal_link", "organisation_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    # Adds the "Create partner portal" button. (guardian's stubs declare this attribute on the
-    # instance; Django reads it from the class as usual.)
-    change_form_template = "admin/partners/salesdirection/change_form.html"  # type: ignore[misc]
+    # Adds the "Create partner portal" button. Guardian's stubs declare this attribute on the
+    # instance; Django reads it from the class as usual.
+    change_form_template = (  # type: ignore[misc]  # instance attribute in guardian's stubs
+        "admin/partners/salesdirection/change_form.html"
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SalesDirection]:
         return (

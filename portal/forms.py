@@ -9,12 +9,10 @@ from django import forms
 INVALID = "is-invalid"
 
 
-class BootstrapFormMixin:
+class BootstrapForm(forms.Form):
     """Bootstrap's classes on every widget, so templates render fields with one partial; a
     field with an error is marked invalid (red border, ``aria-invalid``), however the error
     was added: by cleaning, or by the view after a service refused the data."""
-
-    fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,8 +31,8 @@ class BootstrapFormMixin:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
+        super().add_error(field, error)
+        for name in self.errors:
             widget = self.fields[name].widget if name in self.fields else None
             if widget is None:
                 continue

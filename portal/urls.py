@@ -11,7 +11,7 @@ admin.site.site_header = "Partner Portal administration"
 admin.site.site_title = "Partner Portal admin"
 admin.site.index_title = "Configuration"
 # Staff sign in through allauth (password, then TOTP), never through admin's own form.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # wrap, as documented
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),

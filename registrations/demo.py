@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ def demo_company(spec: DemoCompany, *organisations: PartnerOrganisation) -> Comp
     return company
 
 
-def _existing(company: Company) -> dict[str, object]:
+def _existing(company: Company) -> dict[str, Any]:
     return {
         "new_company": False,
         "company": company,
@@ -62,7 +63,7 @@ def _existing(company: Company) -> dict[str, object]:
     }
 
 
-def _new(name: str, website: str, tin: str, contact: tuple[str, str]) -> dict[str, object]:
+def _new(name: str, website: str, tin: str, contact: tuple[str, str]) -> dict[str, Any]:
     first, last = contact
     return {
         "new_company": True,
@@ -84,7 +85,7 @@ def register(
     agent: User,
     name: str,
     target: str,
-    company: dict[str, object],
+    company: dict[str, Any],
     comment: str = "",
     days: int = 60,
     reason: str = "",
@@ -100,7 +101,7 @@ def register(
         budget="About 40,000 EUR a year",
         expected_close_date=timezone.localdate() + timedelta(days=days),
         customer_requirements="Single sign-on, EU data residency, 200 seats in the first year.",
-        **company,  # type: ignore[arg-type]
+        **company,
     )
     registration = services.registration_submit(
         partner=organisation, actor=author, data=data, comment=comment

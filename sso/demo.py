@@ -15,7 +15,7 @@ from sso.models import IdentityProvider, Protocol
 DEFAULT_ISSUER = "http://127.0.0.1:9000/o"
 CLIENT_ID = "portal-demo"
 # The development provider's client secret: as public as the demo password.
-CLIENT_SECRET = "demo-client-secret-2026"  # noqa: S105
+CLIENT_SECRET = "demo-client-secret-2026"  # noqa: S105  # public, like the demo password
 SUPERVISOR_GROUP = "fabrikam-partner-supervisors"
 SLUG = "fabrikam"
 

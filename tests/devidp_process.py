@@ -52,7 +52,7 @@ class DevIdp:
     def start(self) -> None:
         self.manage("migrate", "--noinput", "-v0")
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(  # noqa: S603  # our interpreter, fixed arguments
                 [
                     sys.executable,
                     "-m",

@@ -7,12 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import BootstrapFormMixin
+from portal.forms import BootstrapForm
 from registrations.models import EntryKind
 from registrations.states import OpportunityStage, OpportunityStatus
 
 
-class CommentForm(BootstrapFormMixin, forms.Form):
+class CommentForm(BootstrapForm):
     body = forms.CharField(
         label=_("Add a comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -30,7 +30,7 @@ class AgentCommentForm(CommentForm):
     )
 
 
-class ReasonForm(BootstrapFormMixin, forms.Form):
+class ReasonForm(BootstrapForm):
     reason = forms.CharField(
         label=_("Reason (the partner sees it)"),
         max_length=5000,
@@ -38,7 +38,7 @@ class ReasonForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class QualifyForm(BootstrapFormMixin, forms.Form):
+class QualifyForm(BootstrapForm):
     opportunity_name = forms.CharField(
         label=_("Opportunity name"),
         max_length=200,
@@ -56,7 +56,7 @@ class QualifyForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class OpportunityUpdateForm(BootstrapFormMixin, forms.Form):
+class OpportunityUpdateForm(BootstrapForm):
     stage = forms.ChoiceField(label=_("Stage"), choices=OpportunityStage.choices)
     status = forms.ChoiceField(label=_("Status"), choices=OpportunityStatus.choices)
     lost_reason = forms.CharField(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from offers.selectors import offers_for_partner
 from partners.models import PartnerOrganisation
-from portal.forms import BootstrapFormMixin
+from portal.forms import BootstrapForm
 from registrations import selectors
 from registrations.forms.fields import (
     CompanyChoiceField,
@@ -31,7 +31,7 @@ from registrations.normalise import (
 from registrations.services import RegistrationData
 
 
-class RegistrationForm(BootstrapFormMixin, forms.Form):
+class RegistrationForm(BootstrapForm):
     """Seed 003's opportunity registration form, every field and rule."""
 
     name = forms.CharField(label=_("Name"), max_length=200)

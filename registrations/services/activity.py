@@ -60,9 +60,10 @@ def entry_record(
         # Imported here: tasks import services, and the email is the worker's job.
         from registrations.tasks import send_activity_notification
 
-        # Enqueued only once the entry is committed: a worker must find it. (celery-types
-        # does not know Celery's DjangoTask.delay_on_commit yet.)
-        send_activity_notification.delay_on_commit(entry.pk)  # type: ignore[attr-defined]
+        # Enqueued only once the entry is committed: a worker must find it.
+        send_activity_notification.delay_on_commit(  # type: ignore[attr-defined]  # not in stubs
+            entry.pk
+        )
     return entry
 
 

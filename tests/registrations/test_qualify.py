@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -16,8 +18,8 @@ from tests.world import World
 pytestmark = pytest.mark.django_db
 
 
-def submit_new(world: World, **overrides: object) -> OpportunityRegistration:
-    fields: dict[str, object] = {
+def submit_new(world: World, **overrides: Any) -> OpportunityRegistration:
+    fields: dict[str, Any] = {
         "name": "Adatum rollout",
         "new_company": True,
         "company_name": "Adatum",
@@ -35,7 +37,7 @@ def submit_new(world: World, **overrides: object) -> OpportunityRegistration:
     registration = services.registration_submit(
         partner=world.a1.organisation,
         actor=world.a1.member,
-        data=RegistrationData(**fields),  # type: ignore[arg-type]
+        data=RegistrationData(**fields),
     )
     services.registration_start_review(registration=registration, actor=world.agent)
     return registration

@@ -3,7 +3,10 @@ organisation vs another direction's agent (issue #5)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.test import Client
 
 from registrations.models import OpportunityRegistration
 from tests import factories
@@ -13,8 +16,8 @@ from tests.world import World
 pytestmark = pytest.mark.django_db
 
 
-def names(response: object) -> set[str]:
-    return {r.name for r in response.context["page"]}  # type: ignore[attr-defined]
+def names(response: Any) -> set[str]:
+    return {r.name for r in response.context["page"]}
 
 
 @pytest.fixture
@@ -123,8 +126,8 @@ def test_partner_users_and_customers_may_not_enter_the_back_office(world: World)
         assert client_for(user).get("/backoffice/").status_code == 403
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: object, world: World) -> None:
-    response = client.get("/backoffice/")  # type: ignore[attr-defined]
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, world: World) -> None:
+    response = client.get("/backoffice/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
