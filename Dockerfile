@@ -19,7 +19,9 @@ COPY . .
 # Hashed, compressed static files for WhiteNoise (production storage needs these settings set).
 RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0
 
-RUN useradd --system --home /app portal && mkdir -p /app/media && chown -R portal /app/media
+# /fakes: the fake Zuora and Salesforce keep their state there (a volume in compose).
+RUN useradd --system --home /app portal && mkdir -p /app/media /fakes \
+    && chown -R portal /app/media /fakes
 USER portal
 
 EXPOSE 8000

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        # Register the tasks in every process that loads Django (web and worker alike):
+        # ``integrations.outbox`` enqueues the push task by name, without importing it.
+        from integrations import tasks  # noqa: F401 - registers the tasks; ready() is the hook

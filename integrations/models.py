@@ -1,42 +1,69 @@
+"""The outbox: one row per (order, target system), written in the order's own transaction, and
+the log of every attempt to send it.
+
+This module sits below ``orders`` in the layer order: it names ``Order`` by its app label and
+imports nothing of ``orders``, so that ``orders.services`` can write its rows (through
+``integrations.outbox.outbox_enqueue``) while the workers above ``orders`` send them.
+"""
+
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
 from partners.models import PartnerOrganisation
 
 
 class Target(models.TextChoices):
-    ZUORA = "zuora", _("Zuora")
+    # Salesforce first: the Zuora account's CrmId is the Salesforce Account id.
     SALESFORCE = "salesforce", _("Salesforce")
+    ZUORA = "zuora", _("Zuora")
 
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     IN_PROGRESS = "in_progress", _("Sending")
+    RETRYING = "retrying", _("Retrying")
     SUCCEEDED = "succeeded", _("Sent")
     FAILED = "failed", _("Failed")
 
 
-class OutboxMessage(models.Model):
-    """One order to push to one external system, written in the order's own transaction.
+# States a worker may claim a row in (an IN_PROGRESS row only once its lease has run out).
+CLAIMABLE_STATES = (OutboxState.PENDING, OutboxState.RETRYING)
 
-    A worker claims a pending row, records each attempt and its outcome; nothing is ever dropped:
-    a row stays visible (pending or failed, with its last error) until it succeeds.
+
+class OutboxMessage(models.Model):
+    """One order to push to one external system.
+
+    A worker claims a due row with a conditional UPDATE (state and lease), records each attempt
+    in ``OutboxAttempt`` and its outcome here; nothing is ever dropped: a row stays visible
+    (waiting, retrying with its next attempt time, or failed with its error) until it is sent.
+    ``next_attempt_at`` is the schedule: the beat job enqueues rows that are due and rows whose
+    claim outlived its lease (a worker killed mid-call, a lost message, Redis down at checkout).
     """
 
     organisation = models.ForeignKey(
         PartnerOrganisation, on_delete=models.PROTECT, related_name="outbox_messages"
     )
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="outbox_messages")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="outbox_messages"
+    )
     target = models.CharField(max_length=16, choices=Target.choices)
     state = models.CharField(
         max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    # Times the Zuora push waited for the Salesforce Account id (bounded, then it goes ahead).
+    waits = models.PositiveIntegerField(default=0)
+    last_error_code = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    # Set by the claim; a claim older than OUTBOX_CLAIM_LEASE seconds is presumed dead.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,9 +74,62 @@ class OutboxMessage(models.Model):
             models.UniqueConstraint(fields=("order", "target"), name="outbox_once_per_target"),
         ]
         indexes = [
-            # The worker's claim query and the back office's "what is stuck" view.
-            models.Index(fields=("state", "next_attempt_at"), name="outbox_state_due"),
+            # The beat job's "what is due" scan: only unsent rows are in this partial index.
+            models.Index(
+                fields=("next_attempt_at",),
+                condition=Q(state__in=["pending", "retrying"]),
+                name="outbox_due",
+            ),
+            # The beat job's stalled-claim scan, and the per-organisation Zuora serialisation.
+            models.Index(
+                fields=("organisation", "target", "claimed_at"),
+                condition=Q(state="in_progress"),
+                name="outbox_in_progress",
+            ),
+            # The back office's list: by state (counts and filter), newest first.
+            models.Index(fields=("state", "-id"), name="outbox_state_recent"),
         ]
 
     def __str__(self) -> str:
         return f"{self.order} → {self.get_target_display()} ({self.get_state_display()})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == OutboxState.SUCCEEDED
+
+
+class AttemptOutcome(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Sent")
+    RETRY = "retry", _("Failed, will retry")
+    FAILED = "failed", _("Failed")
+    DEFERRED = "deferred", _("Deferred")
+    # A worker died mid-call; the next claim after the lease found this attempt still open.
+    INTERRUPTED = "interrupted", _("Interrupted")
+
+
+class OutboxAttempt(models.Model):
+    """One try at sending an outbox row: when, by whom, how it ended, what it found or made."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.RUNNING
+    )
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    # The remote ids this attempt found or created (Zuora account/subscription, Salesforce ids).
+    remote_ids = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("message", "number")
+        verbose_name = _("outbox attempt")
+        constraints = [
+            models.UniqueConstraint(fields=("message", "number"), name="outbox_attempt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.get_outcome_display()}"

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_zuora_id
 from offers.currencies import validate_currency
 from partners.models import PartnerOrganisation, PartnerPortal
 
@@ -102,9 +103,11 @@ class Offer(models.Model):
         _("term (months)"), validators=[MinValueValidator(1)]
     )
     auto_renew = models.BooleanField(_("auto-renew"), default=True)
-    zuora_product_rate_plan_id = models.CharField(_("Zuora product rate plan id"), max_length=64)
+    zuora_product_rate_plan_id = models.CharField(
+        _("Zuora product rate plan id"), max_length=64, validators=[validate_zuora_id]
+    )
     zuora_product_rate_plan_charge_id = models.CharField(
-        _("Zuora product rate plan charge id"), max_length=64
+        _("Zuora product rate plan charge id"), max_length=64, validators=[validate_zuora_id]
     )
     checkout_page = models.ForeignKey(
         CheckoutPage,

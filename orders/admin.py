@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from orders.models import Customer, Order, Schedule, Subscription
+from orders.models import Customer, Invoice, InvoiceItem, Order, Schedule, Subscription
 
 
 class ReadOnlyCommerceAdmin(admin.ModelAdmin):
@@ -29,9 +30,26 @@ class CustomerAdmin(ReadOnlyCommerceAdmin):
         "created_at",
     )
     list_filter = ("organisation__direction", "country")
-    search_fields = ("company_name", "email", "last_name", "organisation__name")
+    search_fields = (
+        "company_name",
+        "email",
+        "last_name",
+        "organisation__name",
+        "zuora_account_id",
+        "salesforce_account_id",
+    )
     list_select_related = ("organisation",)
-    readonly_fields = ("public_id", "organisation", "created_by", "created_at")
+    # The remote ids are written back by the integration workers; an edit here would point the
+    # next push at another customer's account.
+    readonly_fields = (
+        "public_id",
+        "organisation",
+        "created_by",
+        "created_at",
+        "zuora_account_id",
+        "salesforce_account_id",
+        "salesforce_contact_id",
+    )
 
 
 class ScheduleInline(admin.TabularInline):
@@ -72,11 +90,75 @@ class SubscriptionAdmin(ReadOnlyCommerceAdmin):
         "offer",
         "quantity",
         "status",
+        "zuora_subscription_number",
         "start_date",
         "term_end_date",
     )
     list_filter = ("status", "organisation__direction")
-    search_fields = ("customer__company_name", "organisation__name")
+    search_fields = (
+        "customer__company_name",
+        "organisation__name",
+        "zuora_subscription_number",
+        "zuora_subscription_id",
+    )
     list_select_related = ("organisation", "customer", "offer")
+    # Every field, the Zuora ids written back by the push included.
     readonly_fields = [f.name for f in Subscription._meta.fields]
     inlines = (ScheduleInline,)
+
+
+class InvoiceItemInline(admin.TabularInline):
+    model = InvoiceItem
+    extra = 0
+    fields = (
+        "zuora_id",
+        "subscription",
+        "customer",
+        "amount",
+        "quantity",
+        "service_start_date",
+        "service_end_date",
+    )
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceItem]:
+        # Each item names its subscription and customer by their __str__.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("subscription__offer", "subscription__customer", "customer")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyCommerceAdmin):
+    """Invoices as the last pull from Zuora left them; Zuora is their source, never this admin."""
+
+    list_display = (
+        "number",
+        "organisation",
+        "owner",
+        "customer",
+        "invoice_date",
+        "due_date",
+        "amount",
+        "balance",
+        "currency",
+        "status",
+        "synced_at",
+    )
+    list_filter = ("status", "owner", "currency", "organisation__direction")
+    search_fields = ("number", "zuora_id", "organisation__name", "customer__company_name")
+    list_select_related = ("organisation", "customer")
+    readonly_fields = [f.name for f in Invoice._meta.fields]
+    inlines = (InvoiceItemInline,)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

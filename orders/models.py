@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from offers.models import BillingPeriod, Offer
-from partners.models import PartnerOrganisation
+from partners.models import InvoiceOwner, PartnerOrganisation
 
 
 def partner_fk(related_name: str) -> models.ForeignKey[PartnerOrganisation]:
@@ -47,6 +47,11 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written back by the integration workers. With 1:1 account mapping the customer has one
+    # Zuora account, reused by every order; without it each subscription has its own.
+    zuora_account_id = models.CharField(_("Zuora account id"), max_length=32, blank=True)
+    salesforce_account_id = models.CharField(_("Salesforce Account id"), max_length=18, blank=True)
+    salesforce_contact_id = models.CharField(_("Salesforce Contact id"), max_length=18, blank=True)
 
     class Meta:
         ordering = ("company_name", "id")
@@ -61,6 +66,12 @@ class Customer(models.Model):
             # The checkout's customer picker lists a partner's customers by company name.
             models.Index(
                 fields=("organisation", "company_name", "id"), name="customer_org_company"
+            ),
+            # The invoice sync finds the customer of a Zuora account.
+            models.Index(
+                fields=("zuora_account_id",),
+                condition=~Q(zuora_account_id=""),
+                name="customer_zuora_account",
             ),
         ]
 
@@ -143,6 +154,13 @@ class Subscription(models.Model):
     term_end_date = models.DateField(_("term end date"))
     auto_renew = models.BooleanField(_("auto-renew"))
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written back by the Zuora push: the account it was subscribed under (the customer's with
+    # 1:1 mapping, its own without), and Zuora's subscription id and number.
+    zuora_account_id = models.CharField(_("Zuora account id"), max_length=32, blank=True)
+    zuora_subscription_id = models.CharField(_("Zuora subscription id"), max_length=32, blank=True)
+    zuora_subscription_number = models.CharField(
+        _("Zuora subscription number"), max_length=100, blank=True
+    )
 
     class Meta:
         ordering = ("-start_date", "-id")
@@ -154,6 +172,18 @@ class Subscription(models.Model):
         ]
         indexes = [
             models.Index(fields=("organisation", "status"), name="subscription_org_status"),
+            # The invoice sync finds the subscription of an invoice item, and the accounts
+            # (1:1 mapping off) whose invoices it pulls.
+            models.Index(
+                fields=("zuora_subscription_id",),
+                condition=~Q(zuora_subscription_id=""),
+                name="subscription_zuora_id",
+            ),
+            models.Index(
+                fields=("organisation", "zuora_account_id"),
+                condition=~Q(zuora_account_id=""),
+                name="subscription_org_zuora_account",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,3 +219,63 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.date}"
+
+
+class Invoice(models.Model):
+    """An invoice pulled from Zuora (upserted by its Zuora id; a pull never duplicates).
+
+    An invoice the partner owns covers many end customers: ``customer`` and ``subscription`` are
+    set only when every item is of one customer and one subscription; the items carry the links.
+    The PDF is fetched from Zuora when asked for, never stored.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = partner_fk("invoices")
+    zuora_id = models.CharField(_("Zuora invoice id"), max_length=32, unique=True)
+    zuora_account_id = models.CharField(_("Zuora account id"), max_length=32)
+    owner = models.CharField(_("invoice owner"), max_length=16, choices=InvoiceOwner.choices)
+    number = models.CharField(_("number"), max_length=64)
+    invoice_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=2)
+    status = models.CharField(_("status"), max_length=32)
+    currency = models.CharField(_("currency"), max_length=3)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    )
+    synced_at = models.DateTimeField(_("synced at"))
+
+    class Meta:
+        ordering = ("-invoice_date", "-id")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceItem(models.Model):
+    """One charge of an invoice: which subscription (and so which customer) it bills."""
+
+    organisation = partner_fk("invoice_items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+    zuora_id = models.CharField(_("Zuora invoice item id"), max_length=32, unique=True)
+    zuora_subscription_id = models.CharField(max_length=32, blank=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="invoice_items", null=True, blank=True
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="invoice_items", null=True, blank=True
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    service_start_date = models.DateField(null=True, blank=True)
+    service_end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("invoice", "id")
+
+    def __str__(self) -> str:
+        return f"{self.invoice} · {self.amount}"

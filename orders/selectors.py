@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from orders.models import Customer, Order
+from orders.models import Customer, Invoice, InvoiceItem, Order, Subscription
 from partners.models import PartnerOrganisation
 from partners.scoping import get_for_partner_or_404, scope_to_partner
 
@@ -45,3 +45,16 @@ def order_get_for_partner_or_404(*, partner: PartnerOrganisation, public_id: obj
         partner=partner,
         public_id=public_id,
     )
+
+
+def invoices_for_subscription(
+    *, partner: PartnerOrganisation, subscription: Subscription
+) -> list[Invoice]:
+    """The invoices billing ``subscription``: those Zuora linked to it whole, and those with an
+    item for it (an invoice the partner owns covers many subscriptions). One query, and none
+    before Zuora has the subscription: the invoice pull links invoices by its Zuora id only."""
+    if not subscription.zuora_subscription_id:
+        return []
+    billed = InvoiceItem.objects.filter(subscription=subscription).values("invoice_id")
+    invoices = Invoice.objects.filter(Q(subscription=subscription) | Q(pk__in=billed))
+    return list(scope_to_partner(invoices, partner=partner).order_by("-invoice_date", "-id"))

@@ -9,9 +9,10 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
-from integrations.models import OutboxMessage, Target
+from integrations.outbox import outbox_enqueue
 from offers.models import Offer
 from offers.selectors import offer_is_available_to
 from orders.models import (
@@ -49,6 +50,23 @@ def customer_email_taken(*, partner: PartnerOrganisation, email: str) -> bool:
     return Customer.objects.filter(organisation=partner, email__iexact=email).exists()
 
 
+def offer_currency_problem(*, offer: Offer, partner: PartnerOrganisation) -> str:
+    """Why ``partner`` cannot order ``offer`` because of its currency, or "" when it can."""
+    if not partner.owns_invoices:
+        return ""
+    if not partner.zuora_account_currency:
+        return gettext(
+            "Your organisation's billing currency is not set up yet, so orders cannot be "
+            "invoiced to you. Please contact the vendor."
+        )
+    if offer.currency != partner.zuora_account_currency:
+        return gettext(
+            "This offer is priced in %(offer)s, but your organisation is invoiced in "
+            "%(own)s. Choose an offer in %(own)s."
+        ) % {"offer": offer.currency, "own": partner.zuora_account_currency}
+    return ""
+
+
 def order_place(
     *,
     partner: PartnerOrganisation,
@@ -69,7 +87,9 @@ def order_place(
       the same form returns the first order (the key's unique constraint decides the race);
     - ``offer`` is live, in the partner channel and eligible for ``partner``; ``customer`` is
       ``partner``'s; ``start_date`` is not in the past; otherwise ``ValidationError``;
-    - no network call: the outbox rows wait for the integration workers.
+    - when ``partner`` owns the invoices, the offer is in its Zuora account's currency (Zuora
+      refuses to bill a subscription in another currency than its invoice owner's);
+    - no network call: the outbox rows are sent by the integration workers after commit.
     """
     existing = _order_for_key(partner=partner, idempotency_key=idempotency_key)
     if existing is not None:
@@ -126,6 +146,9 @@ def _check(
     """Validate the order's inputs and return the buyer: an existing customer or new data."""
     if not offer_is_available_to(offer=offer, partner=partner):
         raise ValidationError("This offer is not available to your organisation.")
+    currency_problem = offer_currency_problem(offer=offer, partner=partner)
+    if currency_problem:
+        raise ValidationError(currency_problem)
     if quantity < 1:
         raise ValidationError("The quantity must be at least 1.")
     if start_date < timezone.localdate():
@@ -211,7 +234,5 @@ def _order_create(
         )
     )
     Schedule.objects.bulk_create(schedules)
-    OutboxMessage.objects.bulk_create(
-        OutboxMessage(organisation=partner, order=order, target=target) for target in Target
-    )
+    outbox_enqueue(order=order)
     return order

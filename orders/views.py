@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from integrations.models import Target
 from offers.models import Offer
 from offers.selectors import checkout_get_or_404
 from orders import selectors, services
 from orders.forms import EXISTING, NEW, CheckoutForm
+from orders.models import SubscriptionStatus
 from portal.context import PartnerContext, portal_view
 
 
@@ -81,11 +83,17 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
             },
             **form_kwargs,
         )
+    # Known before the form is filled in: say so at once rather than after a rejected submit.
+    # After a submit the service's refusal is already among the form's errors; shown once.
+    currency_problem = services.offer_currency_problem(offer=offer, partner=ctx.organisation)
     return render(
         request,
         "orders/checkout.html",
         {
             "ctx": ctx,
+            "currency_problem": currency_problem,
+            "show_currency_problem": bool(currency_problem)
+            and currency_problem not in [str(error) for error in form.non_field_errors()],
             "page": page,
             "offer": offer,
             "form": form,
@@ -135,15 +143,23 @@ def checkout_customers(
 def order_detail(request: HttpRequest, ctx: PartnerContext, order_id: uuid.UUID) -> HttpResponse:
     """The confirmation: what the order created and where each record is being sent."""
     order = selectors.order_get_for_partner_or_404(partner=ctx.organisation, public_id=order_id)
+    outbox = list(order.outbox_messages.all())
+    subscription = order.subscription
     return render(
         request,
         "orders/order_detail.html",
         {
             "ctx": ctx,
             "order": order,
-            "subscription": order.subscription,
-            "schedules": list(order.subscription.schedules.all()),
-            "outbox": list(order.outbox_messages.all()),
+            "subscription": subscription,
+            "schedules": list(subscription.schedules.all()),
+            "outbox": outbox,
+            # Billing has the subscription once the Zuora push is through.
+            "in_billing": subscription.status == SubscriptionStatus.ACTIVE
+            or any(m.target == Target.ZUORA and m.is_done for m in outbox),
+            "invoices": selectors.invoices_for_subscription(
+                partner=ctx.organisation, subscription=subscription
+            ),
             "pricing_url": reverse("portal:pricing", kwargs={"path_name": ctx.portal.path_name}),
         },
     )

@@ -202,6 +202,7 @@ class PartnerOrganisationAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "zuora_account_id",
+                    "zuora_account_currency",
                     "invoice_owner",
                     "one_to_one_account_mapping",
                     "salesforce_account_id",

@@ -27,6 +27,11 @@ from partners.models import (
 from partners.sections import Section
 from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 
+# The demo partners' own Zuora accounts (valid Zuora ids, held by the bundled fake Zuora).
+NORTHWIND_ZUORA_ID = "2c92c0f96a1b2c3d016a1b2c3d4e0101"
+CONTOSO_ZUORA_ID = "2c92c0f96a1b2c3d016a1b2c3d4e0102"
+FABRIKAM_ZUORA_ID = "2c92c0f96a1b2c3d016a1b2c3d4e0103"
+
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  # the documented demo password
 
 
@@ -92,7 +97,8 @@ def seed() -> PartnersDemo:
         "Northwind Resellers",
         direction=enterprise,
         domain="northwind.example",
-        zuora_account_id="A00000101",
+        zuora_account_id=NORTHWIND_ZUORA_ID,
+        zuora_account_currency="EUR",
         salesforce_account_id="001000000000101AAA",
         invoice_owner=InvoiceOwner.PARTNER,
         one_to_one_account_mapping=True,
@@ -101,7 +107,8 @@ def seed() -> PartnersDemo:
         "Contoso Partners",
         direction=smb,
         domain="contoso.example",
-        zuora_account_id="A00000102",
+        zuora_account_id=CONTOSO_ZUORA_ID,
+        zuora_account_currency="EUR",
         salesforce_account_id="",
         invoice_owner=InvoiceOwner.END_CUSTOMER,
         one_to_one_account_mapping=False,

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_zuora_id
 from partners.sections import Section
 
 # Path names become the first segment under /p/. Lower-case letters, digits and single hyphens,
@@ -134,7 +135,20 @@ class PartnerOrganisation(models.Model):
         _("Zuora account id"),
         max_length=64,
         unique=True,
+        validators=[validate_zuora_id],
         help_text=_("The partner's own Zuora account: parent of its end customers' accounts."),
+    )
+    zuora_account_currency = models.CharField(
+        _("Zuora account currency"),
+        max_length=3,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 currency code such as EUR or USD."))
+        ],
+        help_text=_(
+            "The currency of the partner's Zuora account. Required when the partner owns the "
+            "invoices: Zuora bills only subscriptions in the invoice owner's currency."
+        ),
     )
     salesforce_account_id = models.CharField(
         _("Salesforce account id"),
@@ -189,6 +203,20 @@ class PartnerOrganisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def owns_invoices(self) -> bool:
+        return self.invoice_owner == InvoiceOwner.PARTNER
+
+    def clean(self) -> None:
+        if self.owns_invoices and not self.zuora_account_currency:
+            raise ValidationError(
+                {
+                    "zuora_account_currency": _(
+                        "Set the currency of the partner's Zuora account: it owns the invoices."
+                    )
+                }
+            )
 
 
 class PartnerEmailDomain(models.Model):

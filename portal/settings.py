@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "orders",
     "registrations",
     "integrations",
+    # The fake Zuora and Salesforce servers (`manage.py run_fakes`) for the demo, the tests and
+    # the benchmarks. Installed for its command only: no production module imports it.
+    "integrations.fakes",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections: a new connection per request halves throughput (PERFORMANCE.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's web process and its worker write to one SQLite file: wait for the lock rather
+    # than fail, and take it when a transaction starts (no deadlock upgrading a read to a write).
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -148,7 +155,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
 )
-CELERY_TASK_EAGER_PROPAGATES = True
+# A task run eagerly (no broker) never turns its failure into the request's: the outbox row
+# records it instead.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -156,6 +165,104 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Redis redelivers a message not acknowledged within this time. No task is ever scheduled with a
+# countdown longer than half of it (OUTBOX_MAX_COUNTDOWN): a longer wait is left to the beat job,
+# so a delayed message is never delivered twice.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT
+}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The demo's broker that needs no server (kombu's filesystem transport): messages are files
+    # in one folder, which the web process writes and the worker reads.
+    _broker_dir = env.path("CELERY_BROKER_DIR", default=BASE_DIR / ".broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+OUTBOX_MAX_COUNTDOWN = BROKER_VISIBILITY_TIMEOUT / 2
+# Publishing to a broker that is down fails fast instead of hanging the request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+
+
+# ------------------------------------------------------------------------------------------------
+# Integrations: Zuora (SOAP, zeep) and Salesforce (REST, simple-salesforce)
+# ------------------------------------------------------------------------------------------------
+# Defaults point at the bundled fakes (`manage.py run_fakes`) with the demo credentials they
+# accept. A real tenant sets its own WSDL file (Zuora generates one per tenant), endpoint and user.
+ZUORA_WSDL = env.path(
+    "ZUORA_WSDL", default=BASE_DIR / "integrations" / "zuora" / "wsdl" / "zuora.a.82.0.wsdl"
+)
+ZUORA_ENDPOINT = env.str("ZUORA_ENDPOINT", default="http://127.0.0.1:8101/apps/services/a/82.0")
+ZUORA_USERNAME = env.str("ZUORA_USERNAME", default="api@vendor.example")
+ZUORA_PASSWORD = env.str("ZUORA_PASSWORD", default="demo-zuora-2026")
+# Seconds for any one HTTP call (zeep has no timeout of its own).
+ZUORA_TIMEOUT = env.float("ZUORA_TIMEOUT", default=30.0)
+# A session is renewed before Zuora's idle timeout (15 minutes by default) would expire it.
+ZUORA_SESSION_TTL = env.int("ZUORA_SESSION_TTL", default=10 * 60)
+# Subscription.Name = prefix + order number: keeps environments sharing a sandbox apart.
+ZUORA_NAME_PREFIX = env.str("ZUORA_NAME_PREFIX", default="PP-")
+ZUORA_PAYMENT_TERM = env.str("ZUORA_PAYMENT_TERM", default="Net 30")
+ZUORA_BATCH = env.str("ZUORA_BATCH", default="Batch1")
+ZUORA_BILL_CYCLE_DAY = env.int("ZUORA_BILL_CYCLE_DAY", default=1)
+ZUORA_GENERATE_INVOICE = env.bool("ZUORA_GENERATE_INVOICE", default=True)
+
+SALESFORCE_INSTANCE_URL = env.str("SALESFORCE_INSTANCE_URL", default="http://127.0.0.1:8102")
+SALESFORCE_TOKEN_URL = env.str(
+    "SALESFORCE_TOKEN_URL", default="http://127.0.0.1:8102/services/oauth2/token"
+)
+SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="portal-demo")
+SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="demo-salesforce-2026")
+SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="59.0")
+SALESFORCE_TIMEOUT = env.float("SALESFORCE_TIMEOUT", default=30.0)
+# External ID (+ Unique) custom fields holding our customer's public id, on Account and Contact.
+SALESFORCE_ACCOUNT_EXTERNAL_ID_FIELD = env.str(
+    "SALESFORCE_ACCOUNT_EXTERNAL_ID_FIELD", default="Portal_Customer_Id__c"
+)
+SALESFORCE_CONTACT_EXTERNAL_ID_FIELD = env.str(
+    "SALESFORCE_CONTACT_EXTERNAL_ID_FIELD", default="Portal_Contact_Id__c"
+)
+
+# The outbox workers. Seconds throughout; tests shrink them so nothing waits long.
+# Exponential backoff with jitter: base × 2^(attempt-1), capped, for transient faults.
+OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=5.0)
+OUTBOX_BACKOFF_MAX = env.float("OUTBOX_BACKOFF_MAX", default=15 * 60.0)
+# A Retry-After longer than this is not waited for in full (a row is never parked for hours).
+OUTBOX_RETRY_AFTER_CAP = env.float("OUTBOX_RETRY_AFTER_CAP", default=10 * 60.0)
+# Salesforce's REQUEST_LIMIT_EXCEEDED (the org's daily API quota) backs off for minutes.
+OUTBOX_LONG_BACKOFF = env.float("OUTBOX_LONG_BACKOFF", default=30 * 60.0)
+# After this many attempts a row that still fails is marked failed for a person to look at.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# A claim older than this is presumed dead (a worker killed mid-call) and may be taken again.
+# It must outlast the longest push: a few calls, each bounded by the transport timeouts.
+OUTBOX_CLAIM_LEASE = env.float("OUTBOX_CLAIM_LEASE", default=5 * 60.0)
+# The beat job: how often it looks for due and stalled rows, and how long a due row may sit
+# without being sent before it is presumed lost (its message never reached a worker).
+OUTBOX_DISPATCH_INTERVAL = env.float("OUTBOX_DISPATCH_INTERVAL", default=15.0)
+OUTBOX_STALL_GRACE = env.float("OUTBOX_STALL_GRACE", default=60.0)
+# A Zuora push for an organisation that has one in flight waits this long and tries again.
+OUTBOX_BUSY_DELAY = env.float("OUTBOX_BUSY_DELAY", default=1.0)
+# Zuora pushes of different organisations in flight at once (one per organisation at most).
+ZUORA_MAX_CONCURRENT_ORGANISATIONS = env.int("ZUORA_MAX_CONCURRENT_ORGANISATIONS", default=4)
+# The Zuora push waits for the Salesforce Account id (the account's CrmId) this many times,
+# this long each, then goes ahead; the CrmId is set by an update once Salesforce succeeds.
+OUTBOX_CRM_WAITS = env.int("OUTBOX_CRM_WAITS", default=5)
+OUTBOX_CRM_WAIT_DELAY = env.float("OUTBOX_CRM_WAIT_DELAY", default=3.0)
+# The beat job that pulls every organisation's invoices from Zuora.
+INVOICE_SYNC_INTERVAL = env.float("INVOICE_SYNC_INTERVAL", default=60 * 60.0)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-dispatch": {
+        "task": "integrations.outbox_dispatch",
+        "schedule": OUTBOX_DISPATCH_INTERVAL,
+    },
+    "invoice-sync": {
+        "task": "integrations.invoices_sync_all",
+        "schedule": INVOICE_SYNC_INTERVAL,
+    },
+}
 
 # ------------------------------------------------------------------------------------------------
 # Authentication (django-allauth, django-guardian)

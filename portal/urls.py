@@ -21,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/login/", sso_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # The outbox pages share the back office prefix (and its policy), in their own namespace.
+    path("backoffice/outbox/", include("integrations.backoffice_urls")),
     path("backoffice/", include("registrations.backoffice_urls")),
     path("p/<str:path_name>/", include("portal.portal_urls")),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from partners.demo import demo_organisation
+from partners.demo import FABRIKAM_ZUORA_ID, demo_organisation
 from partners.models import InvoiceOwner, PartnerOrganisation, SalesDirection
 from sso.models import IdentityProvider, Protocol
 
@@ -29,7 +29,8 @@ def seed(*, enterprise: SalesDirection, issuer: str | None = None) -> PartnerOrg
         "Fabrikam Telecom",
         direction=enterprise,
         domain="fabrikam.example",
-        zuora_account_id="A00000103",
+        zuora_account_id=FABRIKAM_ZUORA_ID,
+        zuora_account_currency="EUR",
         salesforce_account_id="001000000000103AAA",
         invoice_owner=InvoiceOwner.PARTNER,
         one_to_one_account_mapping=True,

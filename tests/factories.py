@@ -89,7 +89,8 @@ class PartnerOrganisationFactory(DjangoModelFactory[PartnerOrganisation]):
 
     name = factory.Sequence(lambda n: f"Partner {n}")
     direction = factory.SubFactory(SalesDirectionFactory)
-    zuora_account_id = factory.Sequence(lambda n: f"A{n:08d}")
+    zuora_account_id = factory.Sequence(lambda n: f"8a80{n:028x}")
+    zuora_account_currency = "EUR"
 
 
 class PartnerEmailDomainFactory(DjangoModelFactory[PartnerEmailDomain]):
@@ -210,8 +211,8 @@ class OfferFactory(DjangoModelFactory[Offer]):
     billing_period = BillingPeriod.MONTH
     term_months = 12
     auto_renew = True
-    zuora_product_rate_plan_id = factory.Sequence(lambda n: f"plan-{n}")
-    zuora_product_rate_plan_charge_id = factory.Sequence(lambda n: f"charge-{n}")
+    zuora_product_rate_plan_id = factory.Sequence(lambda n: f"2c92{n:028x}")
+    zuora_product_rate_plan_charge_id = factory.Sequence(lambda n: f"2c93{n:028x}")
     checkout_page = factory.SubFactory(CheckoutPageFactory)
 
     @factory.post_generation

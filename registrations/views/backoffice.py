@@ -36,6 +36,10 @@ from registrations.views.partner import attachment_response, is_htmx
 
 type AgentView = Callable[..., HttpResponseBase]
 
+# Set on every view ``backoffice_view`` wraps: a test walks the resolver and fails on any
+# /backoffice/ view without it.
+POLICY_ATTRIBUTE = "backoffice_policy"
+
 
 def backoffice_view(view: AgentView) -> AgentView:
     """Signed-in vendor staff only; the view gets the agent as a ``User``."""
@@ -48,6 +52,7 @@ def backoffice_view(view: AgentView) -> AgentView:
             raise PermissionDenied
         return view(request, request.user, *args, **kwargs)
 
+    setattr(wrapper, POLICY_ATTRIBUTE, True)
     return wrapper
 
 

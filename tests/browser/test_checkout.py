@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from integrations.fake_seed import fakes_seed
+from integrations.fakes.server import Fakes
 from offers import demo as offers_demo
 from orders.models import Order
 from partners import demo as partners_demo
@@ -17,8 +19,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def catalogue(migration_data: None) -> offers_demo.OffersDemo:
-    return offers_demo.seed(partners_demo.seed())
+def catalogue(migration_data: None, fakes: Fakes) -> offers_demo.OffersDemo:
+    """The demo catalogue, also held by the fake Zuora (the fakes hold the partners too)."""
+    catalogue = offers_demo.seed(partners_demo.seed())
+    fakes_seed()
+    return catalogue
 
 
 def test_alice_orders_for_a_new_customer(
@@ -62,7 +67,13 @@ def test_alice_orders_for_a_new_customer(
     order = Order.objects.get()
     expect(page.get_by_test_id("order-number")).to_have_text(order.number)
     expect(page.get_by_test_id("customer-company")).to_have_text("Fabrikam Foods")
-    expect(page.get_by_test_id("sync-states")).to_contain_text("Waiting to be sent")
+    # No broker in the tests: the pushes ran in process, after the order committed and before
+    # the confirmation was served, against the fake Zuora and Salesforce.
+    for target in ("salesforce", "zuora"):
+        expect(
+            page.locator(f'[data-testid="sync-states"] [data-target="{target}"]')
+        ).to_contain_text("Sent")
+    expect(page.get_by_test_id("subscription-status")).to_have_text("Active")
     assert order.organisation == catalogue.offers["PRM-MONTHLY"].eligible_organisations.get()
 
 

@@ -37,8 +37,8 @@ def offer_form(world: World, **overrides: Any) -> dict[str, Any]:
         "term_months": "12",
         "auto_renew": "on",
         "checkout_page": checkout.pk,
-        "zuora_product_rate_plan_id": "p1",
-        "zuora_product_rate_plan_charge_id": "c1",
+        "zuora_product_rate_plan_id": "2c92c0f8b1a0c0de016b1a0000009901",
+        "zuora_product_rate_plan_charge_id": "2c92c0f8b1a0c0de016b1a0000009902",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

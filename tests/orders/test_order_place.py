@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from integrations.fakes.server import Fakes
 from integrations.models import OutboxMessage, OutboxState
 from offers.models import BillingPeriod, Offer
 from orders.models import Customer, Order, Schedule, ScheduleKind, Subscription, SubscriptionStatus
@@ -201,7 +202,9 @@ def test_invalid_customer_data_creates_nothing(world: World, offer: Offer) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_submits_of_one_form_make_one_order(world: World, offer: Offer) -> None:
+def test_concurrent_submits_of_one_form_make_one_order(
+    world: World, offer: Offer, fakes: Fakes
+) -> None:
     """Two requests with the same token at the same moment (a double click): one order.
 
     Both pass the look-up before either has committed; PostgreSQL's unique indexes make the

@@ -179,7 +179,7 @@ class TestOrganisationAdmin:
                 "name": "Fresh Partner",
                 "direction": world.direction_a.pk,
                 "is_active": "on",
-                "zuora_account_id": "A99",
+                "zuora_account_id": "2c92c0f96a1b2c3d016a1b2c3d4e9999",
                 "invoice_owner": "end_customer",
                 "salesforce_account_id": "",
                 "email_domains-TOTAL_FORMS": "1",
@@ -205,7 +205,8 @@ class TestOrganisationAdmin:
             {
                 "name": "Squatter",
                 "direction": world.direction_a.pk,
-                "zuora_account_id": "A98",
+                "zuora_account_id": "2c92c0f96a1b2c3d016a1b2c3d4e9998",
+                "zuora_account_currency": "EUR",
                 "invoice_owner": "partner",
                 "email_domains-TOTAL_FORMS": "1",
                 "email_domains-INITIAL_FORMS": "0",

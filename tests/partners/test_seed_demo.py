@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from accounts.models import User
+from integrations.fakes.server import Fakes
+from integrations.models import OutboxMessage, OutboxState
+from orders.models import Invoice, Order
 from partners.models import PartnerMembership, PartnerOrganisation, PartnerPortal, SalesDirection
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +76,33 @@ def test_seed_demo_creates_the_documented_data_and_is_idempotent() -> None:
         "http://127.0.0.1:9000/o",
     )
     assert provider.supervisor_group == "fabrikam-partner-supervisors"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_with_fakes_syncs_the_past_orders(migration_data: None, fakes: Fakes) -> None:
+    """The demo's fakes hold what a real tenant would (the partners, the catalogue), and the
+    demo's past orders reach them (tasks run in process when no broker is configured)."""
+    out = io.StringIO()
+    call_command("seed_demo", "--fakes", stdout=out)
+    assert "Fake Zuora and Salesforce hold the partners and the catalogue." in out.getvalue()
+    zuora = fakes.state("zuora")
+    partner_ids = {org.zuora_account_id for org in PartnerOrganisation.objects.all()}
+    assert partner_ids <= {account["Id"] for account in zuora["accounts"]}
+    assert OutboxMessage.objects.count() == 8  # four past orders, two targets each
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxState.SUCCEEDED}
+    names = {s["Name"] for s in zuora["subscriptions"]}
+    assert names == {f"PP-{order.number}" for order in Order.objects.all()}
+    assert Invoice.objects.count() == 4
+    # Seeding again places nothing new and sends nothing twice.
+    call_command("seed_demo", "--fakes", stdout=out)
+    assert len(fakes.state("zuora")["subscriptions"]) == 4
+
+
+def test_seed_demo_says_when_the_fakes_cannot_be_reached(settings: Any) -> None:
+    closed = "http://127.0.0.1:1"
+    settings.ZUORA_ENDPOINT = f"{closed}/apps/services/a/82.0"
+    settings.SALESFORCE_INSTANCE_URL = closed
+    err = io.StringIO()
+    call_command("seed_demo", "--fakes", stdout=io.StringIO(), stderr=err)
+    assert "could not be seeded" in err.getvalue()
+    assert Order.objects.count() == 4  # the demo data is there all the same

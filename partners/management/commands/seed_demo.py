@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from integrations.fake_seed import fakes_seed
 from offers import demo as offers_demo
 from orders import demo as orders_demo
 from partners import demo as partners_demo
@@ -32,15 +34,40 @@ class Command(BaseCommand):
             default=sso_demo.demo_issuer(),
             help="Issuer URL of Fabrikam's provider (default: $DEVIDP_ISSUER or %(default)s).",
         )
+        parser.add_argument(
+            "--fakes",
+            action="store_true",
+            help=(
+                "Load the partners' accounts and the catalogue into the bundled fake Zuora "
+                "and Salesforce (at ZUORA_ENDPOINT and SALESFORCE_INSTANCE_URL) before the "
+                "demo orders are placed, so that the workers can push those orders."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             partners = partners_demo.seed()
             offers = offers_demo.seed(partners)
-            orders_demo.seed(partners, offers)
             sso_demo.seed(enterprise=partners.enterprise, issuer=options["oidc_issuer"])
+            if options["fakes"]:
+                self._seed_fakes()
+            # The orders' pushes are enqueued when this transaction commits.
+            orders_demo.seed(partners, offers)
             registrations_demo.seed(partners)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo accounts (password: {partners_demo.DEMO_PASSWORD}):")
         for email, what in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {what}")
+
+    def _seed_fakes(self) -> None:
+        try:
+            fakes_seed()
+        except requests.RequestException as exc:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"The fake Zuora and Salesforce could not be seeded ({exc}). Start them "
+                    "(manage.py run_fakes) and run seed_demo --fakes again."
+                )
+            )
+        else:
+            self.stdout.write("Fake Zuora and Salesforce hold the partners and the catalogue.")

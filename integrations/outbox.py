@@ -1,0 +1,69 @@
+"""Writing outbox rows and putting their messages on the broker.
+
+Below ``orders`` in the layer order: ``orders.services`` calls :func:`outbox_enqueue` inside the
+order's transaction. The push task is named, not imported (the workers sit above ``orders``):
+it is registered by ``integrations.apps`` in every process that loads Django.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+from typing import Protocol
+
+from celery import current_app
+from django.db import transaction
+
+from integrations.models import OutboxMessage, Target
+
+logger = logging.getLogger(__name__)
+
+PUSH_TASK = "integrations.push_outbox_message"
+
+
+class _OrderLike(Protocol):
+    # Read-only members, so that a saved ``orders.Order`` (pk: int) matches.
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def organisation_id(self) -> int: ...
+
+
+def outbox_enqueue(*, order: _OrderLike) -> list[OutboxMessage]:
+    """Write one outbox row per target for ``order`` and enqueue them when the transaction commits.
+
+    Must run inside the transaction that creates the order: the rows commit (or roll back) with
+    it, and workers never see an order that does not exist yet. If the broker cannot be reached
+    at commit time the order still stands; the beat job finds the due rows and sends them.
+    """
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(organisation_id=order.organisation_id, order_id=order.pk, target=target)
+        for target in Target
+    )
+    ids = [message.pk for message in messages]
+    transaction.on_commit(partial(outbox_send, ids))
+    return messages
+
+
+def outbox_send(message_ids: Iterable[int], *, countdown: float | None = None) -> int:
+    """Put a push message on the broker for each row; return how many went.
+
+    Never raises: a broker that is down (or a fault in a task run eagerly, with no broker at
+    all) must not fail the request that placed the order. The rows stay due, so the beat job
+    enqueues them again once the broker is back.
+    """
+    task = current_app.tasks[PUSH_TASK]
+    sent = 0
+    for message_id in message_ids:
+        try:
+            if countdown is None:
+                task.apply_async(args=(message_id,), retry=False)
+            else:
+                task.apply_async(args=(message_id,), countdown=countdown, retry=False)
+        except Exception:
+            logger.exception("Could not enqueue outbox message %s; the beat job will.", message_id)
+        else:
+            sent += 1
+    return sent

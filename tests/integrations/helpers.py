@@ -1,0 +1,80 @@
+"""Placing orders and running their pushes in the test process, as a worker would."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from django.utils import timezone
+
+from integrations.fake_seed import fakes_seed
+from integrations.models import OutboxMessage, OutboxState, Target
+from integrations.processing import outbox_process
+from offers.models import Offer
+from orders.models import Customer, Order
+from orders.services import order_place
+from partners.models import PartnerOrganisation
+from tests import factories
+from tests.world import Tenant
+
+DONE = (OutboxState.SUCCEEDED, OutboxState.FAILED)
+
+
+def sellable_offer(*organisations: PartnerOrganisation, **fields: Any) -> Offer:
+    """An offer the organisations may sell, also in the fake Zuora's catalogue."""
+    offer = factories.OfferFactory.create(eligible=list(organisations), **fields)
+    fakes_seed()
+    return offer
+
+
+def place(
+    tenant: Tenant, offer: Offer, *, customer: Customer | None = None, n: int = 1, quantity: int = 3
+) -> Order:
+    return order_place(
+        partner=tenant.organisation,
+        actor=tenant.member,
+        offer=offer,
+        quantity=quantity,
+        start_date=timezone.localdate(),
+        idempotency_key=uuid.uuid4(),
+        customer=customer,
+        customer_data=None if customer else factories.new_customer_data(n),
+    )
+
+
+def run_pushes(order: Order, *, timeout: float = 20.0) -> dict[str, OutboxMessage]:
+    """Process the order's outbox rows (Salesforce first, as they are enqueued) until each is
+    sent or failed, waiting out backoffs like the beat job would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = {m.target: m for m in OutboxMessage.objects.filter(order=order)}
+        if all(m.state in DONE for m in messages.values()):
+            return messages
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"pushes not done: {[(m.target, m.state) for m in messages.values()]}"
+            )
+        for target in (Target.SALESFORCE, Target.ZUORA):
+            message = messages[target]
+            if message.state in DONE:
+                continue
+            due = message.next_attempt_at
+            if due is not None and due > timezone.now():
+                time.sleep(min(0.05, (due - timezone.now()).total_seconds()))
+                continue
+            outbox_process(message_id=message.pk, worker="test")
+
+
+def zuora_records(fakes: Any, collection: str, **match: Any) -> list[dict[str, Any]]:
+    return [
+        r for r in fakes.state("zuora")[collection] if all(r.get(k) == v for k, v in match.items())
+    ]
+
+
+def salesforce_records(fakes: Any, collection: str, **match: Any) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in fakes.state("salesforce")[collection]
+        if all(r.get(k) == v for k, v in match.items())
+    ]
