@@ -63,6 +63,11 @@ class OutboxMessage(models.Model):
     # Set by the claim; a claim older than OUTBOX_CLAIM_LEASE seconds is presumed dead.
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True)
+    # When a message for this row last went onto the broker (cleared when a worker claims it).
+    # The beat job enqueues a due row that has no message at once, and one whose message may
+    # have been lost (Redis restarted) only after OUTBOX_REENQUEUE_AFTER: a backlog in the queue
+    # is not mistaken for lost messages and flooded with copies.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from celery import current_app
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.models import OutboxMessage, Target
 
@@ -55,7 +56,7 @@ def outbox_send(message_ids: Iterable[int], *, countdown: float | None = None) -
     enqueues them again once the broker is back.
     """
     task = current_app.tasks[PUSH_TASK]
-    sent = 0
+    sent: list[int] = []
     for message_id in message_ids:
         try:
             if countdown is None:
@@ -63,7 +64,11 @@ def outbox_send(message_ids: Iterable[int], *, countdown: float | None = None) -
             else:
                 task.apply_async(args=(message_id,), countdown=countdown, retry=False)
         except Exception:
+            # The broker is down: the next message would wait for the same timeout. The rows
+            # have no message, so the beat job sends them as soon as they are due.
             logger.exception("Could not enqueue outbox message %s; the beat job will.", message_id)
-        else:
-            sent += 1
-    return sent
+            break
+        sent.append(message_id)
+    if sent:
+        OutboxMessage.objects.filter(pk__in=sent).update(enqueued_at=timezone.now())
+    return len(sent)

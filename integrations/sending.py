@@ -99,6 +99,8 @@ def outbox_claim(*, message_id: int, worker: str) -> Claim | Literal["busy"] | N
             state=OutboxState.IN_PROGRESS,
             claimed_at=now,
             claimed_by=worker,
+            # Its message has reached a worker: whatever comes next enqueues a new one.
+            enqueued_at=None,
             attempts=F("attempts") + 1,
             updated_at=now,
         )
@@ -275,26 +277,29 @@ def outbox_retry_now(*, message_ids: Iterable[int]) -> list[int]:
 
 
 def outbox_dispatch(*, limit: int = 1000) -> int:
-    """The beat job: enqueue rows that are due but were not sent, and rows whose claim expired.
+    """The beat job: enqueue rows that are due but have no message on the way, and rows whose
+    claim outlived its lease (a worker killed mid-call).
 
-    A due row whose message was lost (Redis down at checkout, a message dropped, a worker
-    killed before it acknowledged) is found here once it has been due for the grace period;
-    its schedule moves to now, so it is enqueued again only after another grace period.
+    A due row is sent once it has been due for ``OUTBOX_STALL_GRACE`` with no message (the
+    broker was down when it was enqueued, or its wait was too long for a countdown), or with
+    a message older than ``OUTBOX_REENQUEUE_AFTER`` (Redis lost it in a restart): a long queue
+    in front of the workers is not mistaken for lost messages.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_STALL_GRACE)
+    no_message = Q(enqueued_at__isnull=True) | Q(
+        enqueued_at__lte=now - timedelta(seconds=settings.OUTBOX_REENQUEUE_AFTER)
+    )
     due = list(
-        OutboxMessage.objects.filter(state__in=CLAIMABLE_STATES, next_attempt_at__lte=stale)
+        OutboxMessage.objects.filter(
+            no_message, state__in=CLAIMABLE_STATES, next_attempt_at__lte=stale
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    if due:
-        OutboxMessage.objects.filter(pk__in=due, state__in=CLAIMABLE_STATES).update(
-            next_attempt_at=now
-        )
     stalled = list(
         OutboxMessage.objects.filter(
-            state=OutboxState.IN_PROGRESS, claimed_at__lte=_lease_start(now)
+            no_message, state=OutboxState.IN_PROGRESS, claimed_at__lte=_lease_start(now)
         ).values_list("pk", flat=True)[:limit]
     )
     ids = due + stalled

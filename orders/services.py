@@ -67,6 +67,25 @@ def offer_currency_problem(*, offer: Offer, partner: PartnerOrganisation) -> str
     return ""
 
 
+def customer_currency_problem(
+    *, customer: Customer, offer: Offer, partner: PartnerOrganisation
+) -> str:
+    """Why ``customer`` cannot order ``offer`` because of its currency, or "" when it can.
+
+    With 1:1 account mapping a customer has one Zuora account, and an account has one currency
+    (the currency of the customer's first order): Zuora refuses a subscription in another.
+    """
+    if not partner.one_to_one_account_mapping:
+        return ""
+    billed_in = customer.orders.values_list("currency", flat=True).first()
+    if billed_in is None or billed_in == offer.currency:
+        return ""
+    return gettext(
+        "%(customer)s is billed in %(billed)s, and this offer is priced in %(offer)s. "
+        "Choose an offer in %(billed)s for this customer."
+    ) % {"customer": customer.company_name, "billed": billed_in, "offer": offer.currency}
+
+
 def order_place(
     *,
     partner: PartnerOrganisation,
@@ -113,9 +132,12 @@ def order_place(
             buyer=buyer,
             po_number=po_number,
         )
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
         # Lost a race: either the same form was submitted concurrently (return its order), or
-        # another submit created a customer with this email in the meantime.
+        # another submit created a customer with this email in the meantime. The loser sees
+        # the winner's rows either as a unique index violation (the winner had not committed
+        # when the loser inserted) or, if the winner committed first, as the customer's
+        # full_clean() finding the email taken.
         existing = _order_for_key(partner=partner, idempotency_key=idempotency_key)
         if existing is not None:
             return existing
@@ -158,6 +180,9 @@ def _check(
             raise ValidationError("Choose an existing customer or enter a new one, not both.")
         if customer.organisation_id != partner.pk:
             raise ValidationError("This customer does not belong to your organisation.")
+        problem = customer_currency_problem(customer=customer, offer=offer, partner=partner)
+        if problem:
+            raise ValidationError(problem)
         return customer
     if customer_data is None:
         raise ValidationError("Choose an existing customer or enter a new one.")

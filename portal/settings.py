@@ -175,11 +175,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The demo's broker that needs no server (kombu's filesystem transport): messages are files
     # in one folder, which the web process writes and the worker reads.
-    _broker_dir = env.path("CELERY_BROKER_DIR", default=BASE_DIR / ".broker")
+    _broker_dir = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / ".broker")))
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Where the worker's remote-control exchanges live (else ./control in the cwd).
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 OUTBOX_MAX_COUNTDOWN = BROKER_VISIBILITY_TIMEOUT / 2
@@ -193,8 +195,11 @@ CELERY_TASK_PUBLISH_RETRY = False
 # ------------------------------------------------------------------------------------------------
 # Defaults point at the bundled fakes (`manage.py run_fakes`) with the demo credentials they
 # accept. A real tenant sets its own WSDL file (Zuora generates one per tenant), endpoint and user.
-ZUORA_WSDL = env.path(
-    "ZUORA_WSDL", default=BASE_DIR / "integrations" / "zuora" / "wsdl" / "zuora.a.82.0.wsdl"
+ZUORA_WSDL = Path(
+    env.str(
+        "ZUORA_WSDL",
+        default=str(BASE_DIR / "integrations" / "zuora" / "wsdl" / "zuora.a.82.0.wsdl"),
+    )
 )
 ZUORA_ENDPOINT = env.str("ZUORA_ENDPOINT", default="http://127.0.0.1:8101/apps/services/a/82.0")
 ZUORA_USERNAME = env.str("ZUORA_USERNAME", default="api@vendor.example")
@@ -243,6 +248,9 @@ OUTBOX_CLAIM_LEASE = env.float("OUTBOX_CLAIM_LEASE", default=5 * 60.0)
 # without being sent before it is presumed lost (its message never reached a worker).
 OUTBOX_DISPATCH_INTERVAL = env.float("OUTBOX_DISPATCH_INTERVAL", default=15.0)
 OUTBOX_STALL_GRACE = env.float("OUTBOX_STALL_GRACE", default=60.0)
+# A row whose message went onto the broker this long ago and is still due is presumed to have
+# lost it (Redis restarted without persistence) and is enqueued again.
+OUTBOX_REENQUEUE_AFTER = env.float("OUTBOX_REENQUEUE_AFTER", default=10 * 60.0)
 # A Zuora push for an organisation that has one in flight waits this long and tries again.
 OUTBOX_BUSY_DELAY = env.float("OUTBOX_BUSY_DELAY", default=1.0)
 # Zuora pushes of different organisations in flight at once (one per organisation at most).

@@ -102,16 +102,21 @@ class FaultRegistry:
         with self._lock:
             return [rule.as_json() for rule in self._rules]
 
-    def latency(self, operation: str) -> float:
+    def applies(self, rule: FaultRule, operation: str, **scope: str | None) -> bool:
+        """Whether ``rule`` is for this call; a fake may narrow rules further (by object)."""
+        return rule.matches(operation)
+
+    def latency(self, operation: str, **scope: str | None) -> float:
         """Seconds to wait before handling ``operation`` (the sum of matching latency rules)."""
         with self._lock:
-            return sum(r.latency_ms for r in self._rules if r.matches(operation)) / 1000
+            matching = [r for r in self._rules if self.applies(r, operation, **scope)]
+            return sum(r.latency_ms for r in matching) / 1000
 
-    def take(self, operation: str) -> FaultRule | None:
+    def take(self, operation: str, **scope: str | None) -> FaultRule | None:
         """The fault to answer ``operation`` with, if any; a ``times`` rule is used up by it."""
         with self._lock:
             for rule in self._rules:
-                if not rule.fault or not rule.matches(operation):
+                if not rule.fault or not self.applies(rule, operation, **scope):
                     continue
                 if rule.times is not None:
                     if rule.times <= 0:

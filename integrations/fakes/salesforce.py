@@ -135,39 +135,12 @@ class SObjectFaultRegistry(FaultRegistry):
     so the object is part of the match, not checked after the rule was taken.
     """
 
-    @staticmethod
-    def _applies(rule: FaultRule, operation: str, sobject: str | None) -> bool:
+    def applies(self, rule: FaultRule, operation: str, **scope: str | None) -> bool:
         wanted = rule.extra.get("sobject")
+        sobject = scope.get("sobject")
         if wanted is not None and (sobject is None or str(wanted).casefold() != sobject.casefold()):
             return False
         return rule.matches(operation)
-
-    def latency(self, operation: str, sobject: str | None = None) -> float:
-        with self._lock:
-            return (
-                sum(r.latency_ms for r in self._rules if self._applies(r, operation, sobject))
-                / 1000
-            )
-
-    def take(self, operation: str, sobject: str | None = None) -> FaultRule | None:
-        # The same order and use-up rules as the base registry's take().
-        with self._lock:
-            for rule in self._rules:
-                if not rule.fault or not self._applies(rule, operation, sobject):
-                    continue
-                if rule.times is not None:
-                    if rule.times <= 0:
-                        continue
-                    if rule.rate is not None and self._random.random() >= rule.rate:
-                        continue
-                    rule.times -= 1
-                    return rule
-                if rule.rate is not None:
-                    if self._random.random() < rule.rate:
-                        return rule
-                    continue
-                return rule
-            return None
 
 
 @dataclass
@@ -272,7 +245,7 @@ class SalesforceFake(FakeService):
         if isinstance(route, FakeResponse):
             return route
         sobject_name = route.sobject.name if route.sobject else None
-        if wait := self.faults.latency(route.operation, sobject_name):
+        if wait := self.faults.latency(route.operation, sobject=sobject_name):
             time.sleep(wait)
         token = self._bearer(request)
         if token is None or token not in self._tokens:
@@ -283,7 +256,7 @@ class SalesforceFake(FakeService):
             )
         with self.lock:
             self.state["api_usage"] += 1
-        rule = self.faults.take(route.operation, sobject_name)
+        rule = self.faults.take(route.operation, sobject=sobject_name)
         if rule is not None and rule.fault != "TIMEOUT_COMMIT":
             if rule.fault == "INVALID_SESSION_ID":
                 self._tokens.discard(token)

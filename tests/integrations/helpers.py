@@ -66,6 +66,37 @@ def run_pushes(order: Order, *, timeout: float = 20.0) -> dict[str, OutboxMessag
             outbox_process(message_id=message.pk, worker="test")
 
 
+def checkout_post(n: int = 1, **overrides: str) -> dict[str, str]:
+    """A valid checkout form for a new customer, with a fresh one-time token."""
+    data = {
+        "customer_mode": "new",
+        "company_name": f"Fourth Coffee {n}",
+        "first_name": "Fay",
+        "last_name": "Fourth",
+        "email": f"fay{n}@fourthcoffee.test",
+        "phone": "+44 20 7946 0958",
+        "address_line1": "4 Bean Street",
+        "city": "Leeds",
+        "postal_code": "LS1 1AA",
+        "country": "GB",
+        "quantity": "4",
+        "start_date": timezone.localdate().isoformat(),
+        "accept_terms": "on",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    return data | overrides
+
+
+def assert_synced_once(fakes: Any, order: Order) -> None:
+    """Exactly one account, subscription, Salesforce Account and Contact for the order."""
+    customer = order.customer
+    assert len(zuora_records(fakes, "accounts", AccountNumber=f"EC-{customer.public_id}")) == 1
+    assert len(zuora_records(fakes, "subscriptions", Name=f"PP-{order.number}")) == 1
+    key = str(customer.public_id)
+    assert len(salesforce_records(fakes, "accounts", Portal_Customer_Id__c=key)) == 1
+    assert len(salesforce_records(fakes, "contacts", Portal_Contact_Id__c=key)) == 1
+
+
 def zuora_records(fakes: Any, collection: str, **match: Any) -> list[dict[str, Any]]:
     return [
         r for r in fakes.state("zuora")[collection] if all(r.get(k) == v for k, v in match.items())

@@ -105,6 +105,7 @@ def worker_env(*, broker_url: str, extra: Mapping[str, object] | None = None) ->
         "OUTBOX_RETRY_AFTER_CAP",
         "OUTBOX_CLAIM_LEASE",
         "OUTBOX_STALL_GRACE",
+        "OUTBOX_REENQUEUE_AFTER",
         "OUTBOX_BUSY_DELAY",
         "OUTBOX_CRM_WAITS",
         "OUTBOX_CRM_WAIT_DELAY",
@@ -185,8 +186,10 @@ class CeleryWorker:
             self.process = None
 
     def stop(self) -> None:
+        """Warm shutdown: SIGTERM to the main process only, which lets a running task finish
+        (a signal to the whole group would kill the pool's children mid-task)."""
         if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -19,9 +19,9 @@ from integrations.zuora.client import zuora_client
 from orders.models import Order
 from partners.models import PartnerOrganisation
 from tests.integrations.helpers import (
+    assert_synced_once,
     place,
     run_pushes,
-    salesforce_records,
     sellable_offer,
     zuora_records,
 )
@@ -32,15 +32,6 @@ pytestmark = pytest.mark.django_db
 
 def order_for(world: World) -> Order:
     return place(world.a1, sellable_offer(world.a1.organisation))
-
-
-def assert_one_of_each(fakes: Fakes, order: Order) -> None:
-    customer = order.customer
-    assert len(zuora_records(fakes, "accounts", AccountNumber=f"EC-{customer.public_id}")) == 1
-    assert len(zuora_records(fakes, "subscriptions", Name=f"PP-{order.number}")) == 1
-    key = str(customer.public_id)
-    assert len(salesforce_records(fakes, "accounts", Portal_Customer_Id__c=key)) == 1
-    assert len(salesforce_records(fakes, "contacts", Portal_Contact_Id__c=key)) == 1
 
 
 def codes(message: OutboxMessage) -> list[str]:
@@ -67,7 +58,7 @@ def test_transient_zuora_fault_recovers_to_one_account_and_subscription(
     messages = run_pushes(order)
     zuora = messages[Target.ZUORA]
     assert zuora.state == OutboxState.SUCCEEDED
-    assert_one_of_each(fakes, order)
+    assert_synced_once(fakes, order)
     if rule["fault"] != "INVALID_SESSION":
         assert codes(zuora), "the faults are in the attempt log"
 
@@ -90,7 +81,7 @@ def test_transient_salesforce_fault_recovers_to_one_account_and_contact(
     fakes.faults("salesforce", rule)
     messages = run_pushes(order)
     assert messages[Target.SALESFORCE].state == OutboxState.SUCCEEDED
-    assert_one_of_each(fakes, order)
+    assert_synced_once(fakes, order)
 
 
 def test_retry_after_is_honoured_on_the_schedule(world: World, fakes: Fakes) -> None:
@@ -147,7 +138,7 @@ def test_permanent_zuora_fault_fails_visibly_and_retry_now_recovers_once(
     assert outbox_retry_now(message_ids=[zuora.pk]) == [zuora.pk]
     assert outbox_retry_now(message_ids=[zuora.pk]) == []
     run_pushes(order)
-    assert_one_of_each(fakes, order)
+    assert_synced_once(fakes, order)
     # Pressing it on a sent row changes nothing either.
     assert outbox_retry_now(message_ids=[zuora.pk]) == []
     assert len(zuora_records(fakes, "subscriptions", Name=f"PP-{order.number}")) == 1
@@ -193,7 +184,7 @@ def test_a_timed_out_subscribe_that_committed_is_not_made_twice(world: World, fa
     zuora = messages[Target.ZUORA]
     assert zuora.state == OutboxState.SUCCEEDED
     assert codes(zuora)[0] == "TIMEOUT"
-    assert_one_of_each(fakes, order)
+    assert_synced_once(fakes, order)
     subscribes = [c for c in fakes.state("zuora")["calls"] if c["operation"] == "subscribe"]
     assert len(subscribes) == 1, "the retry found the subscription instead of subscribing again"
     order.subscription.refresh_from_db()
@@ -210,7 +201,7 @@ def test_a_timed_out_upsert_that_committed_is_not_made_twice(world: World, fakes
     )
     messages = run_pushes(order)
     assert messages[Target.SALESFORCE].state == OutboxState.SUCCEEDED
-    assert_one_of_each(fakes, order)
+    assert_synced_once(fakes, order)
 
 
 def test_an_account_number_under_another_parent_is_never_adopted(
@@ -262,7 +253,7 @@ def test_crm_id_is_set_once_salesforce_succeeds_after_zuora_went_ahead(
     order.customer.refresh_from_db()
     [account] = zuora_records(fakes, "accounts", AccountNumber=f"EC-{order.customer.public_id}")
     assert account["CrmId"] == order.customer.salesforce_account_id
-    assert_one_of_each(fakes, order)
+    assert_synced_once(fakes, order)
 
 
 def _process_when_due(message: OutboxMessage) -> str:

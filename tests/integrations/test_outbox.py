@@ -4,11 +4,11 @@ that placed the order."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -33,30 +33,11 @@ from integrations.sending import (
     outbox_retry,
 )
 from orders.models import Order
-from tests.integrations.helpers import place, sellable_offer
+from tests.integrations.helpers import checkout_post, place, sellable_offer
 from tests.integrations.processes import free_port, use_broker
 from tests.world import World
 
 CHECKOUT = "/p/alpha/checkout/partner-checkout/?offer=gold"
-
-
-def checkout_post() -> dict[str, str]:
-    return {
-        "customer_mode": "new",
-        "company_name": "Fourth Coffee",
-        "first_name": "Fay",
-        "last_name": "Fourth",
-        "email": "fay@fourthcoffee.test",
-        "phone": "+44 20 7946 0958",
-        "address_line1": "4 Bean Street",
-        "city": "Leeds",
-        "postal_code": "LS1 1AA",
-        "country": "GB",
-        "quantity": "2",
-        "start_date": timezone.localdate().isoformat(),
-        "accept_terms": "on",
-        "idempotency_key": str(uuid.uuid4()),
-    }
 
 
 @pytest.mark.django_db
@@ -97,7 +78,7 @@ def test_eager_push_runs_after_commit_and_never_fails_the_request(
     assert order.number in page.text
 
     # With the fakes reachable, an eager push sends both rows before the response.
-    checkout = checkout_post() | {"email": "other@fourthcoffee.test"}
+    checkout = checkout_post(2)
     response = client.post(CHECKOUT, checkout)
     assert response.status_code == 302
     second = Order.objects.exclude(pk=order.pk).get()
@@ -203,3 +184,52 @@ def test_backoff_is_exponential_with_jitter_capped_and_honours_retry_after() -> 
     assert backoff_delay(attempt=1, error=limited) >= 120
     huge = IntegrationError("slow down", code="HTTP_429", permanent=False, retry_after=86400)
     assert backoff_delay(attempt=1, error=huge) <= 300
+
+
+@pytest.mark.django_db
+def test_dispatch_sends_rows_without_a_message_and_leaves_queued_ones(
+    world: World, fakes: Fakes
+) -> None:
+    """A queue in front of the workers is not mistaken for lost messages: a due row whose
+    message is on the broker is left alone until OUTBOX_REENQUEUE_AFTER has passed."""
+    order = place(world.a1, sellable_offer(world.a1.organisation))
+    salesforce, zuora = (order.outbox_messages.get(target=t) for t in Target)
+    a_while_ago = timezone.now() - timedelta(seconds=1)
+    OutboxMessage.objects.update(next_attempt_at=a_while_ago)
+    # Salesforce's message went out just now and waits in the queue; Zuora's never went.
+    OutboxMessage.objects.filter(pk=salesforce.pk).update(enqueued_at=timezone.now())
+    use_broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing consumes: we only count
+    try:
+        with override_settings(OUTBOX_REENQUEUE_AFTER=60.0):
+            assert outbox_dispatch() == 0, "the broker is down: nothing went"
+    finally:
+        use_broker(None)
+    with override_settings(OUTBOX_REENQUEUE_AFTER=60.0):
+        assert outbox_dispatch() == 1  # Zuora's row only (sent eagerly here)
+    zuora.refresh_from_db()
+    salesforce.refresh_from_db()
+    assert salesforce.state == OutboxState.PENDING
+    # Once its message is older than OUTBOX_REENQUEUE_AFTER, it is presumed lost.
+    OutboxMessage.objects.filter(pk=salesforce.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=120)
+    )
+    with override_settings(OUTBOX_REENQUEUE_AFTER=60.0):
+        assert outbox_dispatch() == 1
+    salesforce.refresh_from_db()
+    assert salesforce.state == OutboxState.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_a_1to1_customer_keeps_the_currency_of_their_account(world: World, fakes: Fakes) -> None:
+    org = world.a1.organisation
+    org.invoice_owner = "end_customer"
+    org.save()
+    euro = sellable_offer(org, currency="EUR")
+    dollar = sellable_offer(org, currency="USD")
+    first = place(world.a1, euro)
+    with pytest.raises(ValidationError, match="billed in EUR"):
+        place(world.a1, dollar, customer=first.customer)
+    # Without 1:1 mapping each subscription has its own account, in its own currency.
+    org.one_to_one_account_mapping = False
+    org.save()
+    assert place(world.a1, dollar, customer=first.customer).currency == "USD"

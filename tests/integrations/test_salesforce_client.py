@@ -15,15 +15,11 @@ from django.test.utils import override_settings
 from integrations.errors import IntegrationError
 from integrations.fakes.base import RunningFake
 from integrations.fakes.salesforce import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
     SalesforceFake,
     new_salesforce_id,
 )
 from integrations.salesforce.client import SalesforceClient, salesforce_client
-
-ACCOUNT_KEY = "Portal_Customer_Id__c"
-CONTACT_KEY = "Portal_Contact_Id__c"
+from tests.integrations.test_fake_salesforce import ACCOUNT_KEY, CONTACT_KEY, make_client
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +35,6 @@ def fake(served: RunningFake) -> Iterator[RunningFake]:
     served.service.reset()
     yield served
     served.service.reset()
-
-
-def make_client(fake: RunningFake, **overrides: Any) -> SalesforceClient:
-    options: dict[str, Any] = {
-        "instance_url": fake.base_url,
-        "token_url": f"{fake.base_url}/services/oauth2/token",
-        "client_id": DEFAULT_CLIENT_ID,
-        "client_secret": DEFAULT_CLIENT_SECRET,
-        "api_version": "59.0",
-        "timeout": 0.5,
-        "account_external_id_field": ACCOUNT_KEY,
-        "contact_external_id_field": CONTACT_KEY,
-        **overrides,
-    }
-    return SalesforceClient(**options)
 
 
 @pytest.fixture

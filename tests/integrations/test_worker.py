@@ -5,20 +5,18 @@ duplicates; checkout with Redis stopped still succeeds and the order syncs once 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from integrations.fakes.server import Fakes
 from integrations.models import AttemptOutcome, OutboxMessage, OutboxState, Target
 from integrations.sending import outbox_dispatch
 from orders.models import Order
-from tests.integrations.helpers import salesforce_records, sellable_offer, zuora_records
+from tests.integrations.helpers import assert_synced_once, checkout_post, sellable_offer
 from tests.integrations.processes import CeleryWorker, RedisServer, use_broker
 from tests.world import World
 
@@ -65,26 +63,6 @@ def checkout_client(world: World, migration_data: None, fakes: Fakes) -> Client:
     return client
 
 
-def order_post(n: int = 1) -> dict[str, str]:
-    return {
-        "customer_mode": "new",
-        "company_name": f"Fourth Coffee {n}",
-        "first_name": "Fay",
-        "last_name": "Fourth",
-        "email": f"fay{n}@fourthcoffee.test",
-        "phone": "+44 20 7946 0958",
-        "address_line1": "4 Bean Street",
-        "city": "Leeds",
-        "postal_code": "LS1 1AA",
-        "country": "GB",
-        "quantity": "4",
-        "start_date": timezone.localdate().isoformat(),
-        "po_number": "",
-        "accept_terms": "on",
-        "idempotency_key": str(uuid.uuid4()),
-    }
-
-
 def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -98,15 +76,6 @@ def sent(order: Order) -> bool:
     return states == {OutboxState.SUCCEEDED}
 
 
-def assert_synced_once(fakes: Fakes, order: Order) -> None:
-    customer = order.customer
-    assert len(zuora_records(fakes, "accounts", AccountNumber=f"EC-{customer.public_id}")) == 1
-    assert len(zuora_records(fakes, "subscriptions", Name=f"PP-{order.number}")) == 1
-    key = str(customer.public_id)
-    assert len(salesforce_records(fakes, "accounts", Portal_Customer_Id__c=key)) == 1
-    assert len(salesforce_records(fakes, "contacts", Portal_Contact_Id__c=key)) == 1
-
-
 def test_checkout_is_pushed_by_a_real_worker(
     checkout_client: Client,
     start_worker: Callable[[], CeleryWorker],
@@ -114,7 +83,7 @@ def test_checkout_is_pushed_by_a_real_worker(
     worker_log: Path,
 ) -> None:
     start_worker()
-    response = checkout_client.post(CHECKOUT, order_post())
+    response = checkout_client.post(CHECKOUT, checkout_post())
     assert response.status_code == 302
     order = Order.objects.get()
     wait_until(lambda: sent(order), what=f"the pushes; worker log:\n{worker_log.read_text()}")
@@ -129,7 +98,7 @@ def test_a_worker_killed_mid_call_neither_loses_nor_duplicates(
     first = start_worker()
     # Zuora answers slowly: the worker is inside the subscribe call when it is killed.
     fakes.faults("zuora", {"operation": "subscribe", "latency_ms": 1500})
-    checkout_client.post(CHECKOUT, order_post())
+    checkout_client.post(CHECKOUT, checkout_post())
     order = Order.objects.get()
     zuora = OutboxMessage.objects.get(order=order, target=Target.ZUORA)
     wait_until(
@@ -158,7 +127,7 @@ def test_checkout_with_redis_down_succeeds_and_syncs_once_redis_is_back(
     fakes: Fakes,
 ) -> None:
     redis_server.stop()
-    response = checkout_client.post(CHECKOUT, order_post())
+    response = checkout_client.post(CHECKOUT, checkout_post())
     assert response.status_code == 302, "the order stands even though nothing could be enqueued"
     order = Order.objects.get()
     assert set(OutboxMessage.objects.filter(order=order).values_list("state", flat=True)) == {
