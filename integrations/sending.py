@@ -243,6 +243,17 @@ def outbox_postpone(*, message_id: int, delay: float) -> None:
     )
 
 
+def outbox_wake(*, message_id: int) -> bool:
+    """A row waiting for something that has now happened is due at once (and enqueued)."""
+    now = timezone.now()
+    woken = OutboxMessage.objects.filter(
+        pk=message_id, state=OutboxState.PENDING, next_attempt_at__gt=now
+    ).update(next_attempt_at=now)
+    if woken:
+        transaction.on_commit(lambda: outbox_send([message_id]))
+    return bool(woken)
+
+
 def outbox_reopen(*, message_id: int) -> bool:
     """Send a row that was sent once more (Zuora's CrmId once Salesforce has answered)."""
     now = timezone.now()

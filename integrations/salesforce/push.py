@@ -8,7 +8,7 @@ from django_countries import countries
 
 from integrations.models import OutboxMessage, OutboxState, Target
 from integrations.salesforce.client import salesforce_client
-from integrations.sending import Claim, outbox_reopen
+from integrations.sending import Claim, outbox_reopen, outbox_wake
 from orders.models import Customer
 
 
@@ -69,16 +69,23 @@ def salesforce_push(claim: Claim) -> dict[str, str]:
 
 
 def _relink_zuora(message: OutboxMessage, *, account_id: str) -> None:
-    """The Zuora push waits for this id a bounded number of times, then goes ahead without it.
-    If it did, send it again: the retry finds the account and sets its CrmId."""
+    """Hand the Salesforce Account id to the order's Zuora push.
+
+    A Zuora push waiting for it (deferred) is woken now rather than at the end of its wait. One
+    that went ahead without it (it waits a bounded number of times) is sent once more: the
+    retry finds the account and sets its CrmId.
+    """
     zuora = (
-        OutboxMessage.objects.filter(
-            order_id=message.order_id, target=Target.ZUORA, state=OutboxState.SUCCEEDED
-        )
+        OutboxMessage.objects.filter(order_id=message.order_id, target=Target.ZUORA)
         .prefetch_related("attempt_log")
         .first()
     )
     if zuora is None:
+        return
+    if zuora.state == OutboxState.PENDING and zuora.waits:
+        outbox_wake(message_id=zuora.pk)
+        return
+    if zuora.state != OutboxState.SUCCEEDED:
         return
     sent = [a for a in zuora.attempt_log.all() if a.remote_ids.get("zuora_account_id")]
     if sent and sent[-1].remote_ids.get("crm_id") != account_id:

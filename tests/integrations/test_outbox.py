@@ -233,3 +233,21 @@ def test_a_1to1_customer_keeps_the_currency_of_their_account(world: World, fakes
     org.one_to_one_account_mapping = False
     org.save()
     assert place(world.a1, dollar, customer=first.customer).currency == "USD"
+
+
+@pytest.mark.django_db
+def test_salesforce_wakes_the_zuora_push_waiting_for_its_account_id(
+    world: World, fakes: Fakes
+) -> None:
+    order = place(world.a1, sellable_offer(world.a1.organisation))
+    salesforce, zuora = (order.outbox_messages.get(target=t) for t in Target)
+    with override_settings(OUTBOX_CRM_WAIT_DELAY=600.0):
+        assert outbox_process(message_id=zuora.pk, worker="w") == "deferred"
+    zuora.refresh_from_db()
+    assert zuora.next_attempt_at is not None
+    assert zuora.next_attempt_at > timezone.now() + timedelta(seconds=500)
+    assert outbox_process(message_id=salesforce.pk, worker="w") == "sent"
+    zuora.refresh_from_db()
+    assert zuora.next_attempt_at is not None
+    assert zuora.next_attempt_at <= timezone.now()
+    assert outbox_process(message_id=zuora.pk, worker="w") == "sent"
