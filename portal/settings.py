@@ -109,7 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "portal.context_processors.portal_nav",
+                "portal_access.context_processors.portal_nav",
             ],
         },
     },
