@@ -1,8 +1,8 @@
 """The identity provider of a partner organisation (OIDC or SAML 2.0).
 
-This model is the one source of truth for partner SSO: ``sso.adapters`` turns every active row
-into an allauth ``SocialApp`` in memory (as allauth does for apps configured in settings), so
-there is nothing to keep in sync and no second place where a secret lives.
+This model is the one source of truth for partner SSO: ``signin.social_adapter`` turns every
+active row into an allauth ``SocialApp`` in memory (as allauth does for apps configured in
+settings), so there is nothing to keep in sync and no second place where a secret lives.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import AuthEventKind
-from accounts.policy import local_sign_in_refusal_for_email
-from accounts.services import auth_event_record
 from partners.models import PartnerEmailDomain, PartnerMembership
+from signin.policy import local_sign_in_refusal_for_email
+from signin.services import auth_event_record
 from sso.selectors import email_domain
 
 
