@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "orders",
     "registrations",
     "integrations",
+    # The project package, on top: installed for its seed_demo command, which imports every app.
+    "portal",
     # The fake Zuora and Salesforce servers (`manage.py run_fakes`) for the demo, the tests and
     # the benchmarks. Installed for its command only: no production module imports it.
     "integrations.fakes",
