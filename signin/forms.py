@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account import forms as allauth_forms
+from allauth.core import context
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -134,6 +135,4 @@ class AddEmailForm(allauth_forms.AddEmailForm):
 
 def allauth_request() -> HttpRequest | None:
     """The current request, which allauth keeps in its context while a form is validated."""
-    from allauth.core import context
-
     return context.request
