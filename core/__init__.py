@@ -1,1 +1,2 @@
-"""The shell below every app: validators and helpers that know nothing of the domain."""
+"""The shell below every app: validators, the form mixin and the data-migration helpers; it
+knows nothing of the domain and imports no app."""

@@ -12,9 +12,9 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from core.migration_helpers import VENDOR_ADMINS
 from integrations.models import OutboxAttempt, OutboxMessage, OutboxState
 from partners.models import PartnerOrganisation
-from portal.migration_helpers import VENDOR_ADMINS
 from registrations.selectors import direction_ids_for_agent
 
 # The states staff act on: exact counts (these rows are few, and each one is work to do).

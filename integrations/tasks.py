@@ -12,8 +12,9 @@ import socket
 
 from celery import shared_task
 
-from integrations import invoices, processing, sending
+from integrations import processing, sending
 from integrations.outbox import PUSH_TASK
+from integrations.zuora import invoices
 from integrations.zuora.client import zuora_client
 from partners.models import PartnerOrganisation
 

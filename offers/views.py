@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from offers import selectors
-from portal.context import PartnerContext, portal_view
+from portal_access.context import PartnerContext, portal_view
 
 
 @require_GET

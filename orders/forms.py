@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.forms import BootstrapForm
 from orders.models import Customer
 from orders.services import CustomerData
 from partners.models import PartnerOrganisation
 from partners.scoping import scope_to_partner
-from portal.forms import BootstrapForm
 
 NEW = "new"
 EXISTING = "existing"

@@ -16,7 +16,7 @@ from offers.selectors import checkout_get_or_404
 from orders import selectors, services
 from orders.forms import EXISTING, NEW, CheckoutForm
 from orders.models import SubscriptionStatus
-from portal.context import PartnerContext, portal_view
+from portal_access.context import PartnerContext, portal_view
 
 
 def _offer_code(request: HttpRequest) -> str:

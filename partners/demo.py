@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
+from core.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 from partners.models import (
     InvoiceOwner,
     PartnerEmailDomain,
@@ -25,7 +26,6 @@ from partners.models import (
     SalesDirection,
 )
 from partners.sections import Section
-from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 
 # The demo partners' own Zuora accounts (valid Zuora ids, held by the bundled fake Zuora).
 NORTHWIND_ZUORA_ID = "2c92c0f96a1b2c3d016a1b2c3d4e0101"

@@ -1,7 +1,7 @@
 """Every page under /p/<path_name>/, in the ``portal`` namespace.
 
-Each view here must be wrapped by ``portal.context.portal_view``; tests/portal/test_policy.py
-walks these patterns and fails on one that is not.
+Each view here must be wrapped by ``portal_access.context.portal_view``;
+tests/portal/test_policy.py walks these patterns and fails on one that is not.
 """
 
 from __future__ import annotations

@@ -64,10 +64,13 @@ INSTALLED_APPS = [
     "accounts",
     "partners",
     "sso",
+    "signin",
     "offers",
     "orders",
     "registrations",
     "integrations",
+    # The project package, on top: installed for its seed_demo command, which imports every app.
+    "portal",
     # The fake Zuora and Salesforce servers (`manage.py run_fakes`) for the demo, the tests and
     # the benchmarks. Installed for its command only: no production module imports it.
     "integrations.fakes",
@@ -87,10 +90,10 @@ MIDDLEWARE = [
     # After authentication: sign out idle sessions and partner users whose organisation or
     # membership was deactivated (or whose organisation now requires SSO), then keep staff
     # without TOTP out of /admin/ and /backoffice/.
-    "accounts.middleware.IdleTimeoutMiddleware",
-    "accounts.middleware.PartnerSessionMiddleware",
-    "accounts.middleware.StaffMfaMiddleware",
-    "sso.middleware.SsoFailureLogMiddleware",
+    "signin.middleware.IdleTimeoutMiddleware",
+    "signin.middleware.PartnerSessionMiddleware",
+    "signin.middleware.StaffMfaMiddleware",
+    "signin.sso_middleware.SsoFailureLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -109,7 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "portal.context_processors.portal_nav",
+                "portal_access.context_processors.portal_nav",
             ],
         },
     },
@@ -277,9 +280,9 @@ CELERY_BEAT_SCHEDULE = {
 # ------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Both refuse passwords of users whose organisation requires SSO (accounts/backends.py).
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    # Both refuse passwords of users whose organisation requires SSO (signin/backends.py).
+    "signin.backends.ModelBackend",
+    "signin.backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -292,13 +295,13 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "signin.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
-    "login": "accounts.forms.LoginForm",
-    "signup": "accounts.forms.SignupForm",
-    "reset_password": "accounts.forms.ResetPasswordForm",
-    "request_login_code": "accounts.forms.RequestLoginCodeForm",
-    "add_email": "accounts.forms.AddEmailForm",
+    "login": "signin.forms.LoginForm",
+    "signup": "signin.forms.SignupForm",
+    "reset_password": "signin.forms.ResetPasswordForm",
+    "request_login_code": "signin.forms.RequestLoginCodeForm",
+    "add_email": "signin.forms.AddEmailForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -329,7 +332,7 @@ ACCOUNT_RATE_LIMITS = {
 
 # Partner SSO. Identity providers are configured per organisation (sso.IdentityProvider); the
 # adapter hands them to allauth as apps, provisions members and refuses what must not pass.
-SOCIALACCOUNT_ADAPTER = "sso.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "signin.social_adapter.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # A person pre-created by an admin (or provisioned earlier) is matched by the address the
 # organisation's provider asserts; the adapter only lets that happen inside the provider's own
@@ -340,7 +343,7 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
-# Vendor staff: TOTP with recovery codes (accounts.middleware.StaffMfaMiddleware enforces it).
+# Vendor staff: TOTP with recovery codes (signin.middleware.StaffMfaMiddleware enforces it).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Partner Portal")
 

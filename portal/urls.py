@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from portal import views
-from sso import views as sso_views
+from signin import views as signin_views
 
 admin.site.site_header = "Partner Portal administration"
 admin.site.site_title = "Partner Portal admin"
@@ -18,7 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     path("account/", views.account, name="account"),
     # Before allauth's URLs: the sign-in page with home-realm discovery takes over its name.
-    path("accounts/login/", sso_views.login, name="account_login"),
+    path("accounts/login/", signin_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # The outbox pages share the back office prefix (and its policy), in their own namespace.

@@ -13,7 +13,7 @@ from offers.selectors import pricing_pages_for_partner
 from partners.sections import Section
 from partners.selectors import membership_for_user, own_portal
 from portal import health
-from portal.context import PartnerContext, portal_view
+from portal_access.context import PartnerContext, portal_view
 
 
 def staff_home_url() -> str:

@@ -8,7 +8,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from registrations.models import ActivityEntry, EntryKind
-from registrations.services.activity import entry_is_notified
 from registrations.states import RegistrationState
 
 
@@ -28,7 +27,7 @@ def notification_send(*, entry_id: int) -> bool:
         .filter(pk=entry_id)
         .first()
     )
-    if entry is None or not entry_is_notified(entry):
+    if entry is None or not entry.notifies_registrant:
         return False
     registration = entry.registration
     recipient = registration.created_by

@@ -35,6 +35,9 @@ OPEN_STATES: tuple[str, ...] = (S.SUBMITTED, S.IN_REVIEW, S.MORE_INFO)
 
 # The states whose transition carries a reason the partner sees.
 STATES_WITH_REASON: frozenset[str] = frozenset({S.REJECTED, S.MORE_INFO})
+# State changes the registering user hears about by email (seed 003 leaves it to the portal;
+# issue #5 asks for these).
+NOTIFIED_STATES: frozenset[str] = frozenset({S.QUALIFIED, *STATES_WITH_REASON})
 
 
 def can_transition(from_state: str, to_state: str) -> bool:

@@ -10,7 +10,8 @@ from sso.models import IdentityProvider
 from sso.social import callback_urls
 
 # Identity providers are configured on organisations (below); allauth's own app table is not
-# used (sso.adapters ignores it), so its admin would only mislead. Tokens are never stored.
+# used (signin.social_adapter ignores it), so its admin would only mislead. Tokens are never
+# stored.
 for model in (SocialApp, SocialToken):
     if admin.site.is_registered(model):
         admin.site.unregister(model)

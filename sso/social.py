@@ -1,7 +1,8 @@
 """Turn identity providers into the allauth apps that run the OIDC and SAML protocols.
 
 The apps are built in memory (never saved), exactly as allauth builds the apps of
-``SOCIALACCOUNT_PROVIDERS``; ``sso.adapters.SocialAccountAdapter.list_apps`` serves them.
+``SOCIALACCOUNT_PROVIDERS``; ``signin.social_adapter.SocialAccountAdapter.list_apps`` serves
+them.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test.utils import override_settings
 
+from core.migration_helpers import VENDOR_AGENTS
 from integrations.fakes.server import Fakes, start_fakes
-from portal.migration_helpers import VENDOR_AGENTS
 from tests.world import World, build_world
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
+from core.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 from partners.models import (
     PartnerMembership,
     PartnerOrganisation,
@@ -22,7 +23,6 @@ from partners.models import (
     SalesDirection,
 )
 from partners.sections import Section
-from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 from tests import factories
 
 

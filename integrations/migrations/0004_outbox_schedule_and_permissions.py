@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import migrations
 from django.db.models import F
 
-from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS, ensure_permissions, grant
+from core.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS, ensure_permissions, grant
 
 
 def schedule_waiting_rows(apps, schema_editor):

@@ -28,6 +28,7 @@ import requests
 import zeep
 import zeep.exceptions
 import zeep.helpers
+from django.conf import settings
 from zeep.transports import Transport
 
 from core.validators import ZUORA_ID_PATTERN
@@ -502,8 +503,6 @@ _clients_lock = threading.Lock()
 
 def zuora_client() -> ZuoraClient:
     """The process's client for the current settings (a new one when the settings change)."""
-    from django.conf import settings
-
     key = (
         str(settings.ZUORA_WSDL),
         settings.ZUORA_ENDPOINT,

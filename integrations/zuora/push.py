@@ -19,10 +19,10 @@ from django_countries import countries
 
 from core.validators import is_zuora_id
 from integrations.errors import IntegrationError
-from integrations.invoices import invoices_pull_for_subscription
 from integrations.models import OutboxMessage, OutboxState, Target
 from integrations.sending import Claim
 from integrations.zuora.client import SubscribeResult, ZuoraClient, zuora_client
+from integrations.zuora.invoices import invoices_pull_for_subscription
 from orders.models import Customer, Order, Subscription, SubscriptionStatus
 from partners.models import PartnerOrganisation
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import BootstrapForm
+from core.forms import BootstrapForm
 from registrations.models import EntryKind
 from registrations.states import OpportunityStage, OpportunityStatus
 

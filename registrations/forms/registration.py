@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.forms import BootstrapForm
 from offers.selectors import offers_for_partner
 from partners.models import PartnerOrganisation
-from portal.forms import BootstrapForm
 from registrations import selectors
 from registrations.forms.fields import (
     CompanyChoiceField,

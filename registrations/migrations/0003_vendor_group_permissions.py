@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS, ensure_permissions, grant
+from core.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS, ensure_permissions, grant
 
 # Agents work registrations in the back office; in Django admin they may only look.
 AGENT_CODENAMES = [

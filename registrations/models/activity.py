@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import PartnerOrganisation
 from registrations.models.opportunity import Opportunity
 from registrations.models.registration import OpportunityRegistration
+from registrations.states import NOTIFIED_STATES
 
 
 class EntryKind(models.TextChoices):
@@ -80,6 +81,20 @@ class ActivityEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.registration_id}"
+
+    @property
+    def notifies_registrant(self) -> bool:
+        """Does the registering user get an email for this entry?
+
+        Agents' comments and the agent's decisions, never work notes, never what partners write.
+        On the model because both sides ask: the service that records the entry (to enqueue the
+        email) and the worker that sends it (to check again).
+        """
+        if self.side != Side.VENDOR:
+            return False
+        if self.kind == EntryKind.COMMENT:
+            return True
+        return self.kind == EntryKind.EVENT and self.to_state in NOTIFIED_STATES
 
 
 def attachment_path(instance: Any, filename: str) -> str:

@@ -14,23 +14,7 @@ from registrations.models import (
     OpportunityRegistration,
     Side,
 )
-from registrations.states import STATES_WITH_REASON, RegistrationState
-
-# State changes the registering user hears about by email (seed 003 leaves it to the portal;
-# issue #5 asks for these).
-NOTIFIED_STATES = frozenset({RegistrationState.QUALIFIED, *STATES_WITH_REASON})
-
-
-def entry_is_notified(entry: ActivityEntry) -> bool:
-    """Does the registering user get an email for this entry?
-
-    Agents' comments and the agent's decisions, never work notes, never what partners write.
-    """
-    if entry.side != Side.VENDOR:
-        return False
-    if entry.kind == EntryKind.COMMENT:
-        return True
-    return entry.kind == EntryKind.EVENT and entry.to_state in NOTIFIED_STATES
+from registrations.tasks import send_activity_notification
 
 
 def entry_record(
@@ -56,10 +40,7 @@ def entry_record(
         from_state=from_state,
         to_state=to_state,
     )
-    if entry_is_notified(entry):
-        # Imported here: tasks import services, and the email is the worker's job.
-        from registrations.tasks import send_activity_notification
-
+    if entry.notifies_registrant:
         # Enqueued only once the entry is committed: a worker must find it.
         send_activity_notification.delay_on_commit(  # type: ignore[attr-defined]  # not in stubs
             entry.pk

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from portal.context import PartnerContext, portal_view
+from portal_access.context import PartnerContext, portal_view
 from registrations import selectors, services
 from registrations.export import csv_response
 from registrations.filters import OpportunityFilter, RegistrationFilter

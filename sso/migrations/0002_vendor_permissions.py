@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS, ensure_permissions, grant
+from core.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS, ensure_permissions, grant
 
 
 def forwards(apps, schema_editor):

@@ -16,9 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import User
+from core.migration_helpers import VENDOR_ADMINS
 from integrations import selectors
 from integrations.models import AttemptOutcome, OutboxAttempt, OutboxMessage, OutboxState, Target
-from portal.migration_helpers import VENDOR_ADMINS
 from registrations.views.backoffice import POLICY_ATTRIBUTE
 from tests import factories
 from tests.world import Tenant, World

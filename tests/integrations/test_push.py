@@ -9,9 +9,9 @@ import pytest
 from django.test.utils import override_settings
 
 from integrations.fakes.server import Fakes
-from integrations.invoices import invoices_sync
 from integrations.models import AttemptOutcome, OutboxState, Target
 from integrations.zuora.client import zuora_client
+from integrations.zuora.invoices import invoices_sync
 from orders.models import Invoice, InvoiceItem, SubscriptionStatus
 from partners.models import InvoiceOwner
 from tests.integrations.helpers import (

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from core.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 from partners.models import (
     PartnerOrganisation,
     PartnerPortal,
@@ -11,7 +12,6 @@ from partners.models import (
     SystemProperty,
 )
 from partners.sections import Section
-from portal.migration_helpers import VENDOR_ADMINS, VENDOR_AGENTS
 from tests import factories
 from tests.world import World
 

@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from portal.context import POLICY_ATTRIBUTE
+from portal_access.context import POLICY_ATTRIBUTE
 from tests import factories
 from tests.world import Tenant, World
 
@@ -108,7 +108,7 @@ def test_there_are_portal_routes() -> None:
 @pytest.mark.parametrize("route", portal_routes(), ids=lambda r: r.name or r.route)
 def test_every_portal_view_carries_the_access_policy(route: PortalRoute) -> None:
     assert getattr(route.callback, POLICY_ATTRIBUTE, False), (
-        f"/p/<path_name>/{route.route} is not wrapped by portal.context.portal_view"
+        f"/p/<path_name>/{route.route} is not wrapped by portal_access.context.portal_view"
     )
 
 

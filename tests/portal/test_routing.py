@@ -9,7 +9,7 @@ from guardian.shortcuts import assign_perm
 
 from partners.models import PartnerPortal, SystemProperty
 from partners.selectors import PORTAL_CONTEXT_PROPERTY
-from portal.context import same_page_of
+from portal_access.context import same_page_of
 from tests import factories
 from tests.world import World
 

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 
 from portal import views as portal_views
-from portal.context import PartnerContext, portal_view
 from portal.urls import urlpatterns as project_urlpatterns
+from portal_access.context import PartnerContext, portal_view
 
 
 @portal_view

@@ -84,7 +84,7 @@ def test_several_organisations_have_their_own_providers(world: World) -> None:
     factories.IdentityProviderFactory.create(
         organisation=world.b1.organisation, slug="b1", protocol=Protocol.OIDC
     )
-    from sso.adapters import SocialAccountAdapter
+    from signin.social_adapter import SocialAccountAdapter
 
     apps = {app.provider_id: app for app in SocialAccountAdapter().list_apps(None)}
     assert set(apps) == {"a1", "b1"}

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
-from accounts.forms import EmailStepForm
 from accounts.models import AuthEventKind
-from accounts.services import auth_event_record
+from signin.forms import EmailStepForm
+from signin.services import auth_event_record
 from sso.models import IdentityProvider, Protocol
 from sso.selectors import identity_provider_for_email
 from sso.social import social_app_for

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import AuthEventKind
-from accounts.services import auth_event_record
+from signin.services import auth_event_record
 from sso.selectors import identity_provider_get_active
 
 # allauth raises PermissionDenied from these views when the response's state (SAML InResponseTo,

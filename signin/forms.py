@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account import forms as allauth_forms
+from allauth.core import context
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -13,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import AuthEventKind
-from accounts.policy import local_sign_in_refusal_for_email
-from accounts.services import auth_event_record
 from partners.models import PartnerEmailDomain, PartnerMembership
+from signin.policy import local_sign_in_refusal_for_email
+from signin.services import auth_event_record
 from sso.selectors import email_domain
 
 
@@ -134,6 +135,4 @@ class AddEmailForm(allauth_forms.AddEmailForm):
 
 def allauth_request() -> HttpRequest | None:
     """The current request, which allauth keeps in its context while a form is validated."""
-    from allauth.core import context
-
     return context.request

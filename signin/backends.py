@@ -1,6 +1,6 @@
 """Password authentication that refuses people whose organisation requires SSO.
 
-The sign-in form already says so clearly (accounts.forms.LoginForm); the backends make it hold
+The sign-in form already says so clearly (signin.forms.LoginForm); the backends make it hold
 for every other caller of ``authenticate()`` as well. Only ``authenticate`` is narrowed:
 ``get_user`` (which restores a session, including an SSO one) is untouched.
 """

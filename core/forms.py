@@ -1,4 +1,4 @@
-"""Form helpers shared by the portal's pages."""
+"""Form helpers shared by every app's forms."""
 
 from __future__ import annotations
 

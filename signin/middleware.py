@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts.adapters import STAFF_PREFIXES, last_authentication
 from accounts.models import AuthEventKind, User
-from accounts.policy import SOCIAL, Refusal, sign_in_refusal
-from accounts.services import auth_event_record
+from signin.adapters import STAFF_PREFIXES, last_authentication
+from signin.policy import SOCIAL, Refusal, sign_in_refusal
+from signin.services import auth_event_record
 
 type GetResponse = Callable[[HttpRequest], HttpResponse]
 

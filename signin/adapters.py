@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from accounts.models import AuthEventKind, User
-from accounts.policy import SOCIAL, sign_in_refusal
-from accounts.services import auth_event_record
+from signin.policy import SOCIAL, sign_in_refusal
+from signin.services import auth_event_record
 
 # Pages only vendor staff may open: a partner or customer who was heading there lands on their
 # own place instead of a 403.

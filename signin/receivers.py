@@ -15,10 +15,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts.adapters import last_authentication
 from accounts.models import AuthEventKind, User
-from accounts.policy import SOCIAL
-from accounts.services import auth_event_record
+from signin.adapters import last_authentication
+from signin.policy import SOCIAL
+from signin.services import auth_event_record
 from sso.selectors import identity_provider_get_active
 
 

@@ -1,4 +1,7 @@
-"""Writes of the accounts domain: the authentication log."""
+"""Writes of the sign-in domain: the authentication log (``accounts.AuthEvent``).
+
+Here rather than beside the model: a line names the partner organisation, and ``accounts`` sits
+below ``partners``."""
 
 from __future__ import annotations
 

@@ -1,3 +1,8 @@
+"""The demo data set: each app's ``demo.seed`` in dependency order, in one transaction.
+
+In the project package because it imports every app (and the fakes' seeding client).
+"""
+
 from __future__ import annotations
 
 from typing import Any

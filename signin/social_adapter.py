@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import AuthEventKind, User
-from accounts.services import auth_event_record
+from signin.services import auth_event_record
 from sso import services
 from sso.models import IdentityProvider
 from sso.selectors import email_domain, identity_provider_get_active, identity_providers_active

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SigninConfig(AppConfig):
+    """No models: an app only so that ``ready()`` connects the auth-log receivers."""
+
+    name = "signin"
+    verbose_name = "Sign-in"
+
+    def ready(self) -> None:
+        # ready() is Django's hook for connecting signal receivers: the module reads models,
+        # which may not be imported before the app registry is ready.
+        from signin import receivers  # noqa: F401  # imported for its @receiver side effect
