@@ -42,11 +42,10 @@ def outbox_process(*, message_id: int, worker: str) -> str:
     claim = sending.outbox_claim(message_id=message_id, worker=worker)
     if claim is None:
         return "skipped"
-    if claim == sending.BUSY:
+    if not isinstance(claim, sending.Claim):  # BUSY: the organisation has a push in flight
         sending.outbox_postpone(message_id=message_id, delay=settings.OUTBOX_BUSY_DELAY)
         _reschedule(message_id, settings.OUTBOX_BUSY_DELAY)
         return "busy"
-    assert isinstance(claim, sending.Claim)  # noqa: S101 - narrows the union for mypy
     push = PUSHES[claim.message.target]
     try:
         remote_ids = push(claim)

@@ -122,13 +122,11 @@ def _subscription_fields(order: Order, subscription: Subscription) -> dict[str, 
 
 
 def _salesforce_settled(message: OutboxMessage) -> bool:
-    """Whether waiting for Salesforce can still help: its row is neither sent nor failed."""
-    return (
-        OutboxMessage.objects.filter(order_id=message.order_id, target=Target.SALESFORCE)
-        .exclude(state__in=[OutboxState.SUCCEEDED, OutboxState.FAILED])
-        .exists()
-        is False
-    )
+    """Whether Salesforce is done with this order (sent or failed): waiting cannot help."""
+    pending = OutboxMessage.objects.filter(
+        order_id=message.order_id, target=Target.SALESFORCE
+    ).exclude(state__in=[OutboxState.SUCCEEDED, OutboxState.FAILED])
+    return not pending.exists()
 
 
 def _find_account(
