@@ -7,16 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
-from django.test import Client
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from integrations.fake_seed import fakes_seed
 from integrations.fakes.server import Fakes
 from offers import demo as offers_demo
 from partners import demo as partners_demo
+from tests.browser.staff import staff_context
 from tests.browser.test_portal_routing import sign_in
-from tests.factories import STAFF_TOTP_SECRET
 from tests.integrations.helpers import zuora_records
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,15 +63,7 @@ def test_a_failed_push_is_retried_from_the_back_office(
     expect(sync_state(page, "zuora")).to_contain_text("The vendor's team has been notified")
     expect(page.get_by_test_id("sync-states")).not_to_contain_text("INVALID_VALUE")
 
-    # The agent (who has an authenticator, as staff must) comes with a session of their own.
-    agent_user = catalogue.users["agent"]
-    TOTP.activate(agent_user, STAFF_TOTP_SECRET)
-    client = Client()
-    client.force_login(agent_user)
-    agent_context = browser.new_context()
-    agent_context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
+    agent_context = staff_context(browser, base, catalogue.users["agent"])
     agent = agent_context.new_page()
     agent.goto(f"{base}/backoffice/")
     agent.get_by_role("link", name="Outbox").click()

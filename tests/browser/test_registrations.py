@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from partners import demo
 from registrations.models import Attachment, Company, Opportunity
+from tests.browser.staff import staff_context
 from tests.browser.test_portal_routing import sign_in
-from tests.factories import STAFF_TOTP_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,16 +79,7 @@ def test_alice_registers_the_agent_qualifies_alice_sees_the_opportunity(
     expect(page.get_by_test_id("activity-feed")).to_contain_text("The CIO wants a demo in March.")
 
     # --- the agent qualifies it -------------------------------------------------------------
-    # Staff sign-in with an authenticator code is issue #3's and tested there; here the agent
-    # (who has an authenticator, as staff must) comes with a session of their own.
-    agent_user = demo_data.users["agent"]
-    TOTP.activate(agent_user, STAFF_TOTP_SECRET)
-    client = Client()
-    client.force_login(agent_user)
-    agent_context = browser.new_context()
-    agent_context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
+    agent_context = staff_context(browser, base, demo_data.users["agent"])
     agent = agent_context.new_page()
     agent.goto(f"{base}/")
     expect(agent).to_have_url(f"{base}/backoffice/")
