@@ -27,6 +27,7 @@ import random
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -165,7 +166,7 @@ class FakeResponse:
         )
 
 
-class FakeService:
+class FakeService(ABC):
     """A fake external system: state in a JSON file, a fault registry, a request handler.
 
     Subclasses implement :meth:`empty_state`, :meth:`handle` and :meth:`seed`. Mutations happen
@@ -184,14 +185,17 @@ class FakeService:
                 self.state = json.load(fh)
 
     # --- to implement -------------------------------------------------------------------------
+    @abstractmethod
     def empty_state(self) -> dict[str, Any]:
-        return {}
+        """The state of a fake that holds nothing yet."""
 
+    @abstractmethod
     def handle(self, request: FakeRequest) -> FakeResponse:
-        return FakeResponse(status=404, body=b"not found")
+        """Answer a request to the fake's API (the control API is handled before this)."""
 
+    @abstractmethod
     def seed(self, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Load what the real system would already hold (``POST /_fake/seed``)."""
 
     def public_state(self) -> dict[str, Any]:
         """What ``GET /_fake/state`` shows: the whole state by default."""
