@@ -124,29 +124,25 @@ def explain() -> list[str]:
     """EXPLAIN ANALYZE of the queries behind the lists, built by the product's own code."""
     from django.db import connection
     from django.db.models import QuerySet
-    from django.test import RequestFactory
+    from django.http import QueryDict
 
     from accounts.models import User
+    from backoffice_access.context import AgentContext
+    from core.paging import PAGE_SIZE
     from partners.models import PartnerOrganisation
     from registrations import selectors
-    from registrations.filters import QueueFilter, RegistrationFilter
-    from registrations.paging import PAGE_SIZE
 
     northwind = PartnerOrganisation.objects.get(name="Northwind Resellers")
     alice = User.objects.get(email=USERS["alice"])
-    agent = User.objects.get(email=USERS["agent"])
-    factory = RequestFactory()
+    agent = AgentContext(agent=User.objects.get(email=USERS["agent"]))
 
     def filtered(query: str, scope: selectors.Scope) -> QuerySet[Any]:
-        request = factory.get("/", dict(p.split("=") for p in query.split("&") if p))
-        qs = selectors.registration_list(partner=northwind, user=alice, scope=scope)
-        return RegistrationFilter(request.GET or None, queryset=qs, request=request).qs
+        return selectors.registration_list(
+            partner=northwind, user=alice, scope=scope, filters=QueryDict(query)
+        ).rows
 
     def queue(query: str) -> QuerySet[Any]:
-        request = factory.get("/", dict(p.split("=") for p in query.split("&") if p))
-        request.user = agent
-        qs = selectors.queue_for_agent(agent=agent)
-        return QueueFilter(request.GET or None, queryset=qs, request=request).qs
+        return selectors.queue_for_agent(agent=agent, filters=QueryDict(query)).rows
 
     cases = {
         "My registrations, first page": filtered("", selectors.Scope.MINE)[: PAGE_SIZE + 1],
@@ -163,7 +159,7 @@ def explain() -> list[str]:
             :PAGE_SIZE
         ],
         "Queue, first page (with the conflict flag)": queue("")[: PAGE_SIZE + 1],
-        "Queue, one state's capped count": selectors.queue_for_agent(agent=agent)
+        "Queue, one state's capped count": queue("")
         .order_by()
         .filter(state="submitted")
         .values("pk")[: selectors.STATE_COUNT_CAP + 1],

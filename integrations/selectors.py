@@ -1,21 +1,23 @@
 """Reads of the outbox for vendor staff (/backoffice/outbox/).
 
-Every read takes the staff user first and goes through ``outbox_for_staff``: a vendor admin sees
-every row, an agent only the rows of the organisations of their sales directions, so another
-direction's row answers 404 exactly like a missing one.
+Every read takes the ``AgentContext`` first and goes through ``outbox_for_staff``: staff see the
+rows of the organisations of the sales directions they work (a vendor admin works them all), so
+another direction's row answers 404 exactly like a missing one.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from accounts.models import User
-from core.migration_helpers import VENDOR_ADMINS
+from backoffice_access.context import AgentContext
+from core.lists import Filtered
+from integrations.filters import OutboxFilter
 from integrations.models import OutboxAttempt, OutboxMessage, OutboxState
 from partners.models import PartnerOrganisation
-from registrations.selectors import direction_ids_for_agent
 
 # The states staff act on: exact counts (these rows are few, and each one is work to do).
 OPEN_STATES = (
@@ -29,48 +31,41 @@ STATE_COUNT_CAP = 1_000
 # Rows "retry now" applies to (``outbox_retry_now`` leaves any other row alone).
 RETRYABLE_STATES = (OutboxState.FAILED, OutboxState.RETRYING)
 
-_VENDOR_ADMIN_ATTRIBUTE = "_is_vendor_admin"
+
+def organisations_for_staff(*, agent: AgentContext) -> QuerySet[PartnerOrganisation]:
+    """The organisations whose outbox rows the staff user may see (the partner filter)."""
+    return PartnerOrganisation.objects.filter(direction_id__in=agent.direction_ids).order_by(
+        "name", "id"
+    )
 
 
-def is_vendor_admin(*, user: User) -> bool:
-    """A superuser or a member of "Vendor admins": sees every direction's rows.
-
-    Read once per user object (that is, per request): the list needs it for its rows, its
-    counts and its organisation filter.
-    """
-    cached = getattr(user, _VENDOR_ADMIN_ATTRIBUTE, None)
-    if cached is None:
-        cached = bool(
-            user.is_active
-            and user.is_staff
-            and (user.is_superuser or Group.objects.filter(user=user, name=VENDOR_ADMINS).exists())
-        )
-        setattr(user, _VENDOR_ADMIN_ATTRIBUTE, cached)
-    return cached
+def outbox_for_staff(*, agent: AgentContext) -> QuerySet[OutboxMessage]:
+    """Every outbox row the staff user may see, newest first, with what the list shows."""
+    return (
+        OutboxMessage.objects.select_related("order", "organisation")
+        .filter(organisation__direction_id__in=agent.direction_ids)
+        .order_by("-id")
+    )
 
 
-def organisations_for_staff(*, user: User) -> QuerySet[PartnerOrganisation]:
-    """The organisations whose outbox rows ``user`` may see (the list's organisation filter)."""
-    organisations = PartnerOrganisation.objects.order_by("name", "id")
-    if is_vendor_admin(user=user):
-        return organisations
-    return organisations.filter(direction_id__in=direction_ids_for_agent(agent=user))
+def outbox_list(
+    *, agent: AgentContext, filters: Mapping[str, Any] | None
+) -> Filtered[OutboxMessage]:
+    """``outbox_for_staff`` through the list's filters (state, system, partner)."""
+    filterset = OutboxFilter(
+        filters,
+        queryset=outbox_for_staff(agent=agent),
+        choices={"organisation": organisations_for_staff(agent=agent)},
+    )
+    return Filtered(rows=filterset.qs, form=filterset.form)
 
 
-def outbox_for_staff(*, user: User) -> QuerySet[OutboxMessage]:
-    """Every outbox row ``user`` may see, newest first, with what the list shows of each."""
-    messages = OutboxMessage.objects.select_related("order", "organisation").order_by("-id")
-    if is_vendor_admin(user=user):
-        return messages
-    return messages.filter(organisation__direction_id__in=direction_ids_for_agent(agent=user))
-
-
-def outbox_get_for_staff_or_404(*, user: User, message_id: int) -> OutboxMessage:
-    """One row ``user`` may see, with its order, customer, subscription and organisation; the
+def outbox_get_for_staff_or_404(*, agent: AgentContext, message_id: int) -> OutboxMessage:
+    """One row the staff user may see, with its order, customer, subscription and organisation; the
     same 404 for a missing row and another direction's."""
     try:
         return (
-            outbox_for_staff(user=user)
+            outbox_for_staff(agent=agent)
             .select_related(
                 "order__customer",
                 "order__offer",
@@ -88,11 +83,11 @@ def outbox_attempts(*, message: OutboxMessage) -> QuerySet[OutboxAttempt]:
     return message.attempt_log.order_by("number", "id")
 
 
-def outbox_retryable_ids(*, user: User, message_ids: list[int]) -> list[int]:
-    """Of ``message_ids``, those ``user`` may see that "retry now" applies to; ids outside the
+def outbox_retryable_ids(*, agent: AgentContext, message_ids: list[int]) -> list[int]:
+    """Of ``message_ids``, those the staff user may see that "retry now" applies to; ids outside the
     user's scope are dropped silently (a bulk form is no way to probe other directions)."""
     return list(
-        outbox_for_staff(user=user)
+        outbox_for_staff(agent=agent)
         .filter(pk__in=message_ids, state__in=RETRYABLE_STATES)
         .values_list("pk", flat=True)
     )

@@ -11,40 +11,39 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from backoffice_access.context import AgentContext, backoffice_view
+from core.lists import list_response
 from integrations import selectors
-from integrations.filters import OutboxFilter
+from integrations.columns import OUTBOX_COLUMNS
 from integrations.models import OutboxAttempt, OutboxState
 from integrations.sending import outbox_retry_now
-from registrations.paging import paginate
-from registrations.views.backoffice import backoffice_view
-from registrations.views.partner import is_htmx
 
 
 @require_GET
 @backoffice_view
-def outbox_list(request: HttpRequest, user: User) -> HttpResponse:
-    """The rows the user may see, filtered, newest first, with counts by state."""
-    scoped = selectors.outbox_for_staff(user=user)
-    filterset = OutboxFilter(request.GET or None, queryset=scoped, request=request)
-    counts = selectors.outbox_state_counts(messages=scoped)
-    context = {
-        "filter": filterset,
-        "page": paginate(request, filterset.qs),
-        "counts": [(state, counts[state.value]) for state in OutboxState],
-        "count_cap": selectors.STATE_COUNT_CAP,
-        "retryable_states": [state.value for state in selectors.RETRYABLE_STATES],
-    }
-    template = "integrations/outbox_list.html"
-    if is_htmx(request):
-        template += "#results"
-    return render(request, template, context)
+def outbox_list(request: HttpRequest, agent: AgentContext) -> HttpResponseBase:
+    """The rows the user may see, filtered, newest first, with counts by state; CSV with
+    ``?export=csv``."""
+    counts = selectors.outbox_state_counts(messages=selectors.outbox_for_staff(agent=agent))
+    return list_response(
+        request,
+        listing=selectors.outbox_list(agent=agent, filters=request.GET),
+        columns=OUTBOX_COLUMNS,
+        template="integrations/outbox_list.html",
+        context={
+            "counts": [(state, counts[state.value]) for state in OutboxState],
+            "count_cap": selectors.STATE_COUNT_CAP,
+            "retryable_states": [state.value for state in selectors.RETRYABLE_STATES],
+        },
+        export_filename="outbox",
+    )
 
 
 def _duration(attempt: OutboxAttempt) -> timedelta | None:
@@ -55,9 +54,9 @@ def _duration(attempt: OutboxAttempt) -> timedelta | None:
 
 @require_GET
 @backoffice_view
-def outbox_detail(request: HttpRequest, user: User, message_id: int) -> HttpResponse:
+def outbox_detail(request: HttpRequest, agent: AgentContext, message_id: int) -> HttpResponse:
     """One row: its order, customer and organisation, and the full attempt log."""
-    message = selectors.outbox_get_for_staff_or_404(user=user, message_id=message_id)
+    message = selectors.outbox_get_for_staff_or_404(agent=agent, message_id=message_id)
     attempts = [
         (attempt, _duration(attempt)) for attempt in selectors.outbox_attempts(message=message)
     ]
@@ -86,9 +85,11 @@ def _report_retried(request: HttpRequest, retried: list[int]) -> None:
 
 @require_POST
 @backoffice_view
-def outbox_retry(request: HttpRequest, user: User, message_id: int) -> HttpResponseRedirect:
+def outbox_retry(
+    request: HttpRequest, agent: AgentContext, message_id: int
+) -> HttpResponseRedirect:
     """ "Retry now" on one row; 404 outside the user's scope, a no-op when already queued."""
-    message = selectors.outbox_get_for_staff_or_404(user=user, message_id=message_id)
+    message = selectors.outbox_get_for_staff_or_404(agent=agent, message_id=message_id)
     _report_retried(request, outbox_retry_now(message_ids=[message.pk]))
     return redirect("outbox:detail", message_id=message.pk)
 
@@ -100,10 +101,10 @@ def _ids(values: list[str]) -> list[int]:
 
 @require_POST
 @backoffice_view
-def outbox_retry_bulk(request: HttpRequest, user: User) -> HttpResponseRedirect:
+def outbox_retry_bulk(request: HttpRequest, agent: AgentContext) -> HttpResponseRedirect:
     """ "Retry now" on the ticked rows; ids outside the user's scope are ignored."""
     ids = selectors.outbox_retryable_ids(
-        user=user, message_ids=_ids(request.POST.getlist("message"))
+        agent=agent, message_ids=_ids(request.POST.getlist("message"))
     )
     _report_retried(request, outbox_retry_now(message_ids=ids) if ids else [])
     # Back to the list as it was filtered: the query string is re-encoded, never echoed, and

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
-from partners.models import PartnerOrganisation, SalesDirection
+from backoffice_access.context import AgentContext
+from core.lists import Filtered
+from partners.models import PartnerOrganisation
 from partners.scoping import get_for_partner_or_404, scope_to_partner
+from registrations.filters import OpportunityFilter, QueueFilter, RegistrationFilter
 from registrations.models import (
     PARTNER_VISIBLE_KINDS,
     ActivityEntry,
@@ -64,13 +68,22 @@ def representatives_for_partner(*, partner: PartnerOrganisation) -> QuerySet[Use
 
 
 def registration_list(
-    *, partner: PartnerOrganisation, user: User, scope: Scope
-) -> QuerySet[OpportunityRegistration]:
-    """The organisation's registrations; with ``Scope.MINE`` only those ``user`` created."""
+    *, partner: PartnerOrganisation, user: User, scope: Scope, filters: Mapping[str, Any] | None
+) -> Filtered[OpportunityRegistration]:
+    """The organisation's registrations (with ``Scope.MINE`` only those ``user`` created),
+    through the list's filters; its company and representative choices are the partner's."""
     registrations = scope_to_partner(OpportunityRegistration.objects.all(), partner=partner)
     if scope is Scope.MINE:
         registrations = registrations.filter(created_by=user)
-    return registrations.select_related("representative")
+    filterset = RegistrationFilter(
+        filters,
+        queryset=registrations.select_related("representative"),
+        choices={
+            "company": companies_for_partner(partner=partner),
+            "representative": representatives_for_partner(partner=partner),
+        },
+    )
+    return Filtered(rows=filterset.qs, form=filterset.form)
 
 
 def _visible_to(
@@ -95,12 +108,20 @@ def registration_get_for_partner_or_404(
 
 
 def opportunity_list(
-    *, partner: PartnerOrganisation, user: User, scope: Scope
-) -> QuerySet[Opportunity]:
+    *, partner: PartnerOrganisation, user: User, scope: Scope, filters: Mapping[str, Any] | None
+) -> Filtered[Opportunity]:
     opportunities = scope_to_partner(Opportunity.objects.all(), partner=partner)
     if scope is Scope.MINE:
         opportunities = opportunities.filter(created_by=user)
-    return opportunities.select_related("company", "representative")
+    filterset = OpportunityFilter(
+        filters,
+        queryset=opportunities.select_related("company", "representative"),
+        choices={
+            "company": companies_for_partner(partner=partner),
+            "representative": representatives_for_partner(partner=partner),
+        },
+    )
+    return Filtered(rows=filterset.qs, form=filterset.form)
 
 
 def opportunity_get_for_partner_or_404(
@@ -126,6 +147,16 @@ def attachment_get_for_partner_or_404(
     )
 
 
+def opportunity_for_registration(*, registration: OpportunityRegistration) -> Opportunity | None:
+    """The opportunity a qualified registration became, if any (for a caller that already
+    resolved the registration in its own scope)."""
+    return Opportunity.objects.filter(registration=registration).first()
+
+
+def attachments_for(*, registration: OpportunityRegistration) -> QuerySet[Attachment]:
+    return registration.attachments.all()
+
+
 def activity_for_partner(*, registration: OpportunityRegistration) -> QuerySet[ActivityEntry]:
     """The feed as partners see it: comments and system events. Never work notes."""
     return (
@@ -138,40 +169,31 @@ def activity_for_partner(*, registration: OpportunityRegistration) -> QuerySet[A
 # ------------------------------------------------------------------------------------------------
 # Back office
 # ------------------------------------------------------------------------------------------------
-def directions_for_agent(*, agent: User) -> QuerySet[SalesDirection]:
-    """The directions whose registrations ``agent`` works.
-
-    Assigned per direction with the guardian object permission ``work_registrations``; a
-    superuser, or a Vendor admin (whose group holds the permission model-wide), works them all.
-    """
-    if not agent.is_active or not agent.is_staff:
-        return SalesDirection.objects.none()
-    return get_objects_for_user(
-        agent, "partners.work_registrations", klass=SalesDirection, accept_global_perms=True
-    )
+def _queue(*, agent: AgentContext) -> QuerySet[OpportunityRegistration]:
+    return OpportunityRegistration.objects.filter(direction_id__in=agent.direction_ids)
 
 
-_DIRECTION_IDS_ATTRIBUTE = "_agent_direction_ids"
-
-
-def direction_ids_for_agent(*, agent: User) -> list[int]:
-    """The ids of ``directions_for_agent``, read once per user object (that is, per request:
-    a queue page needs them for its rows, its counts and two filter lists)."""
-    cached = getattr(agent, _DIRECTION_IDS_ATTRIBUTE, None)
-    if cached is None:
-        cached = list(directions_for_agent(agent=agent).values_list("pk", flat=True))
-        setattr(agent, _DIRECTION_IDS_ATTRIBUTE, cached)
-    return cached
-
-
-def queue_for_agent(*, agent: User) -> QuerySet[OpportunityRegistration]:
-    """Every registration of the agent's directions, with a conflict flag on each."""
-    direction_ids = direction_ids_for_agent(agent=agent)
-    return (
-        OpportunityRegistration.objects.filter(direction_id__in=direction_ids)
+def queue_for_agent(
+    *, agent: AgentContext, filters: Mapping[str, Any] | None
+) -> Filtered[OpportunityRegistration]:
+    """Every registration of the agent's directions, with a conflict flag on each, through the
+    queue's filters; its company and partner choices are those of the agent's directions."""
+    filterset = QueueFilter(
+        filters,
+        queryset=_queue(agent=agent)
         .select_related("organisation", "assigned_to", "representative")
-        .annotate(has_conflict=conflict_exists())
+        .annotate(has_conflict=conflict_exists()),
+        choices={
+            "company": Company.objects.filter(
+                links__organisation__direction_id__in=agent.direction_ids
+            ).distinct(),
+            "organisation": PartnerOrganisation.objects.filter(
+                direction_id__in=agent.direction_ids
+            ),
+        },
+        agent_id=agent.agent.pk,
     )
+    return Filtered(rows=filterset.qs, form=filterset.form)
 
 
 def conflict_exists() -> ExpressionWrapper:
@@ -211,7 +233,7 @@ def conflict_exists() -> ExpressionWrapper:
 
 
 def registration_get_for_agent_or_404(
-    *, agent: User, public_id: uuid.UUID | str
+    *, agent: AgentContext, public_id: uuid.UUID | str
 ) -> OpportunityRegistration:
     """A registration of one of the agent's directions; 404 for anything else."""
     try:
@@ -224,24 +246,31 @@ def registration_get_for_agent_or_404(
                 "created_by",
                 "assigned_to",
             )
-            .filter(direction_id__in=direction_ids_for_agent(agent=agent))
+            .filter(direction_id__in=agent.direction_ids)
             .get(public_id=public_id)
         )
     except (OpportunityRegistration.DoesNotExist, ValueError) as exc:
         raise Http404("No such registration.") from exc
 
 
-def opportunity_get_for_agent_or_404(*, agent: User, public_id: uuid.UUID | str) -> Opportunity:
+def opportunity_get_for_agent_or_404(
+    *, agent: AgentContext, public_id: uuid.UUID | str
+) -> Opportunity:
     try:
         return (
             Opportunity.objects.select_related(
                 "organisation", "company", "contact", "representative", "registration"
             )
-            .filter(registration__direction_id__in=direction_ids_for_agent(agent=agent))
+            .filter(registration__direction_id__in=agent.direction_ids)
             .get(public_id=public_id)
         )
     except (Opportunity.DoesNotExist, ValueError) as exc:
         raise Http404("No such opportunity.") from exc
+
+
+def activity_for_agent(*, registration: OpportunityRegistration) -> QuerySet[ActivityEntry]:
+    """The whole feed, work notes included: agents see everything."""
+    return registration.activity.select_related("author").order_by("created_at", "id")
 
 
 def attachment_get_for_agent_or_404(
@@ -314,14 +343,14 @@ def conflicts_for(*, registration: OpportunityRegistration) -> list[Conflict]:
 STATE_COUNT_CAP = 1_000
 
 
-def state_counts(*, queue: QuerySet[OpportunityRegistration]) -> dict[str, int]:
+def state_counts(*, agent: AgentContext) -> dict[str, int]:
     """How many registrations of the queue are in each state, each capped at 1,000.
 
     A capped count reads at most 1,001 entries of the (direction, state) index per state,
     whatever the table's size: an exact COUNT over 500k rows costs tens of milliseconds
     (PERFORMANCE.md), a 10,000 cap still 3-4 ms a state (bench/results/registrations.md).
     """
-    base = queue.order_by().values("pk")
+    base = _queue(agent=agent).order_by().values("pk")
     return {
         state: base.filter(state=state)[: STATE_COUNT_CAP + 1].count()
         for state in RegistrationState.values

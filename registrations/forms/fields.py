@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from core.widgets import FastSelect
 from registrations.models import Contact
 from registrations.uploads import ACCEPT_ATTRIBUTE, validate_uploads
-from registrations.widgets import FastSelect
 
 
 class MultipleFileInput(forms.ClearableFileInput):

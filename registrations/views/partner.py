@@ -17,27 +17,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
+from core.lists import is_htmx, list_response
 from portal_access.context import PartnerContext, portal_view
 from registrations import selectors, services
-from registrations.export import csv_response
-from registrations.filters import OpportunityFilter, RegistrationFilter
+from registrations.columns import OPPORTUNITY_COLUMNS, REGISTRATION_COLUMNS
 from registrations.forms import CommentForm, RegistrationForm
-from registrations.models import Attachment, Opportunity, OpportunityRegistration, Side
-from registrations.paging import paginate
+from registrations.models import OpportunityRegistration, Side
 from registrations.states import RegistrationState
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # portal_view let only signed-in users through
-        raise TypeError("A signed-in user is required.")
-    return user
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """Did htmx send this request (django-htmx's middleware sets ``request.htmx``)?"""
-    return bool(getattr(request, "htmx", False))
+from registrations.views.files import attachment_response
 
 
 def _registration_url(ctx: PartnerContext, registration: OpportunityRegistration) -> str:
@@ -54,51 +41,22 @@ def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponse
     scope = selectors.scope_decide(
         requested=request.GET.get("scope"), is_supervisor=ctx.is_supervisor
     )
-    registrations = selectors.registration_list(
-        partner=ctx.organisation, user=_user(request), scope=scope
+    return list_response(
+        request,
+        listing=selectors.registration_list(
+            partner=ctx.organisation, user=ctx.user, scope=scope, filters=request.GET
+        ),
+        columns=REGISTRATION_COLUMNS,
+        template="registrations/partner/registration_list.html",
+        context={"ctx": ctx, "scope": scope},
+        export_filename="registrations",
     )
-    filterset = RegistrationFilter(request.GET or None, queryset=registrations, request=request)
-    if request.GET.get("export") == "csv":
-        return csv_response(
-            filename="registrations",
-            header=[
-                "Name",
-                "State",
-                "Company",
-                "Representative",
-                "Created",
-                "Estimated closure",
-                "Service/Product",
-                "Budget",
-            ],
-            rows=filterset.qs,
-            row=lambda r: [
-                r.name,
-                r.get_state_display(),
-                r.company_name,
-                r.representative.get_full_name() or r.representative.email,
-                r.created_at.date().isoformat(),
-                r.expected_close_date.isoformat() if r.expected_close_date else "",
-                r.product,
-                r.budget,
-            ],
-        )
-    context = {
-        "ctx": ctx,
-        "scope": scope,
-        "filter": filterset,
-        "page": paginate(request, filterset.qs),
-    }
-    template = "registrations/partner/registration_list.html"
-    if is_htmx(request):
-        template += "#results"
-    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
 @portal_view
 def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
-    user = _user(request)
+    user = ctx.user
     form = RegistrationForm(
         request.POST or None, request.FILES or None, partner=ctx.organisation, user=user
     )
@@ -130,7 +88,7 @@ def registration_detail(
 ) -> HttpResponse:
     """All fields, the state with the agent's reason, files, and the activity feed (partners
     may comment; work notes never appear here)."""
-    user = _user(request)
+    user = ctx.user
     registration = selectors.registration_get_for_partner_or_404(
         partner=ctx.organisation,
         user=user,
@@ -151,8 +109,8 @@ def registration_detail(
     context = {
         "ctx": ctx,
         "registration": registration,
-        "opportunity": Opportunity.objects.filter(registration=registration).first(),
-        "attachments": registration.attachments.all(),
+        "opportunity": selectors.opportunity_for_registration(registration=registration),
+        "attachments": selectors.attachments_for(registration=registration),
         "feed": selectors.activity_for_partner(registration=registration),
         "comment_form": form,
         "feed_url": _registration_url(ctx, registration),
@@ -170,7 +128,7 @@ def registration_edit(
     request: HttpRequest, ctx: PartnerContext, registration_id: uuid.UUID
 ) -> HttpResponse:
     """Edit and resubmit a registration the agent sent back for more information."""
-    user = _user(request)
+    user = ctx.user
     registration = selectors.registration_get_for_partner_or_404(
         partner=ctx.organisation,
         user=user,
@@ -220,7 +178,7 @@ def attachment_download(
 ) -> FileResponse:
     registration = selectors.registration_get_for_partner_or_404(
         partner=ctx.organisation,
-        user=_user(request),
+        user=ctx.user,
         is_supervisor=ctx.is_supervisor,
         public_id=registration_id,
     )
@@ -230,61 +188,23 @@ def attachment_download(
     return attachment_response(attachment)
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
-    """The file as a download under its original name, with the type we chose for it."""
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
-    response["Content-Type"] = attachment.content_type
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @require_GET
 @portal_view
 def opportunity_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
+    """My / All opportunities, filtered, sorted, paged; CSV with ``?export=csv``."""
     scope = selectors.scope_decide(
         requested=request.GET.get("scope"), is_supervisor=ctx.is_supervisor
     )
-    opportunities = selectors.opportunity_list(
-        partner=ctx.organisation, user=_user(request), scope=scope
+    return list_response(
+        request,
+        listing=selectors.opportunity_list(
+            partner=ctx.organisation, user=ctx.user, scope=scope, filters=request.GET
+        ),
+        columns=OPPORTUNITY_COLUMNS,
+        template="registrations/partner/opportunity_list.html",
+        context={"ctx": ctx, "scope": scope},
+        export_filename="opportunities",
     )
-    filterset = OpportunityFilter(request.GET or None, queryset=opportunities, request=request)
-    if request.GET.get("export") == "csv":
-        return csv_response(
-            filename="opportunities",
-            header=[
-                "Name",
-                "Company",
-                "Stage",
-                "Status",
-                "Representative",
-                "Qualified",
-                "Expected close",
-                "Budget",
-            ],
-            rows=filterset.qs,
-            row=lambda o: [
-                o.name,
-                o.company.name,
-                o.get_stage_display(),
-                o.get_status_display(),
-                o.representative.get_full_name() or o.representative.email,
-                o.created_at.date().isoformat(),
-                o.expected_close_date.isoformat() if o.expected_close_date else "",
-                o.budget,
-            ],
-        )
-    context = {
-        "ctx": ctx,
-        "scope": scope,
-        "filter": filterset,
-        "page": paginate(request, filterset.qs),
-    }
-    template = "registrations/partner/opportunity_list.html"
-    if is_htmx(request):
-        template += "#results"
-    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,7 +214,7 @@ def opportunity_detail(
 ) -> HttpResponse:
     """The opportunity and the activity feed of the deal (its registration's, comments and
     system entries; partner users may comment)."""
-    user = _user(request)
+    user = ctx.user
     opportunity = selectors.opportunity_get_for_partner_or_404(
         partner=ctx.organisation,
         user=user,

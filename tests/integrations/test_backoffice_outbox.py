@@ -1,25 +1,22 @@
 """/backoffice/outbox/: who sees which rows, the filters and counts, the attempt log, "retry now",
-and the policy checks (every /backoffice/ view is wrapped by ``backoffice_view``; every outbox URL
-answers 404 to an agent asking for another direction's row)."""
+and the query budgets. The policy checks of every /backoffice/ URL, these included, are in
+tests/backoffice/test_policy.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import User
 from core.migration_helpers import VENDOR_ADMINS
 from integrations import selectors
 from integrations.models import AttemptOutcome, OutboxAttempt, OutboxMessage, OutboxState, Target
-from registrations.views.backoffice import POLICY_ATTRIBUTE
 from tests import factories
 from tests.world import Tenant, World
 
@@ -422,71 +419,3 @@ def test_detail_queries_do_not_grow_with_attempts(
     with django_assert_max_num_queries(DETAIL_QUERIES):
         response = client.get(f"{LIST}{message.pk}/")
     assert response.text.count('data-testid="attempt"') == attempts
-
-
-# ------------------------------------------------------------------------------------------------
-# Policy: the resolver walk and the other-direction sweep
-# ------------------------------------------------------------------------------------------------
-def walk(
-    entries: list[URLPattern | URLResolver], prefix: str = ""
-) -> Iterator[tuple[str, URLPattern]]:
-    for entry in entries:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, route)
-        else:
-            yield route, entry
-
-
-def backoffice_routes(prefix: str = "backoffice/") -> list[tuple[str, URLPattern]]:
-    return [(r, p) for r, p in walk(get_resolver().url_patterns) if r.startswith(prefix)]
-
-
-def test_there_are_backoffice_and_outbox_routes() -> None:
-    routes = {route for route, _ in backoffice_routes()}
-    assert {"backoffice/", "backoffice/outbox/", "backoffice/outbox/<int:message_id>/"} <= routes
-
-
-@pytest.mark.parametrize(
-    ("route", "pattern"), backoffice_routes(), ids=[r for r, _ in backoffice_routes()]
-)
-def test_every_backoffice_view_carries_the_staff_policy(route: str, pattern: URLPattern) -> None:
-    assert getattr(pattern.callback, POLICY_ATTRIBUTE, False), (
-        f"/{route} is not wrapped by registrations.views.backoffice.backoffice_view"
-    )
-
-
-# For each URL parameter of /backoffice/outbox/: make an object of direction B, return its id.
-OTHER_DIRECTION_IDS: dict[str, Callable[[World], object]] = {
-    "message_id": lambda world: failed(messages_of(world.b1)[Target.ZUORA]).pk,
-}
-
-
-def outbox_routes_with_ids() -> list[tuple[str, URLPattern]]:
-    return [(r, p) for r, p in backoffice_routes("backoffice/outbox/") if p.pattern.converters]
-
-
-def test_outbox_urls_with_ids_are_swept() -> None:
-    assert {p.name for _, p in outbox_routes_with_ids()} >= {"detail", "retry"}
-
-
-@pytest.mark.parametrize(
-    ("route", "pattern"), outbox_routes_with_ids(), ids=[r for r, _ in outbox_routes_with_ids()]
-)
-def test_another_directions_ids_answer_not_found(
-    route: str, pattern: URLPattern, world: World
-) -> None:
-    url = "/" + route
-    for param in pattern.pattern.converters:
-        if param not in OTHER_DIRECTION_IDS:
-            pytest.fail(f"/{route}: declare {param!r} in OTHER_DIRECTION_IDS")
-        url = re.sub(rf"<(?:\w+:)?{param}>", str(OTHER_DIRECTION_IDS[param](world)), url)
-    client = client_for(world.agent)
-    response = client.get(url)
-    if response.status_code == 405:  # an action: POST only
-        response = client.post(url)
-    assert response.status_code == 404, url
-    theirs = OutboxMessage.objects.filter(
-        organisation__direction=world.direction_b, target=Target.ZUORA
-    )
-    assert set(theirs.values_list("state", flat=True)) == {OutboxState.FAILED}  # not re-queued

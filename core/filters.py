@@ -1,0 +1,97 @@
+"""What every list's filters share (django-filter): Bootstrap classes and fast selects, a stable
+sort, date ranges, free-text search, and choice lists handed in by the selector.
+
+A FilterSet here never reads the request: the selector that runs it passes the tenant's rows and
+the querysets its choice lists may offer, so a filter cannot widen what the tenant sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.widgets import FastSelect
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorts, then breaks ties by id so that pages never repeat or skip a row."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tie = "-id" if ordering[0].startswith("-") else "id"
+        return qs.order_by(*ordering, tie)
+
+
+class DateRangeWidget(django_filters.widgets.DateRangeWidget):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"type": "date", **(attrs or {})})
+
+
+def date_range_filter(
+    field_name: str, label: str | Promise
+) -> django_filters.DateFromToRangeFilter:
+    """From–to on a date or datetime field, with the browser's date pickers."""
+    return django_filters.DateFromToRangeFilter(
+        field_name=field_name, label=label, widget=DateRangeWidget
+    )
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free text: rows where any of ``fields`` contains the term (case-insensitive).
+
+    Each list backs its fields with pg_trgm GIN indexes on ``UPPER(field)``, so a term that
+    matches nothing costs no more than one that matches.
+    """
+
+    def __init__(self, *, fields: tuple[str, ...], **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Search"))
+        super().__init__(**kwargs)
+        self.search_fields = fields
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        term = (value or "").strip()
+        if not term:
+            return qs
+        match = Q()
+        for field in self.search_fields:
+            match |= Q(**{f"{field}__icontains": term})
+        return qs.filter(match)
+
+
+class BootstrapFilterSet(django_filters.FilterSet):
+    """Bootstrap's small controls, selects rendered in Python, and choice lists from the caller.
+
+    ``choices`` maps a ``ModelChoiceFilter``'s name to the queryset its options (and the values
+    it accepts) come from: the selector builds them from what the tenant may see.
+    """
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None,
+        *,
+        queryset: QuerySet[Any],
+        choices: Mapping[str, QuerySet[Any]] | None = None,
+    ) -> None:
+        super().__init__(data or None, queryset=queryset)
+        for name, options in (choices or {}).items():
+            self.filters[name].queryset = options
+        for field in self.form.fields.values():
+            if type(field.widget) is forms.Select:
+                # Rendered in Python: Django's per-option templates cost ~0.15 ms an option.
+                field.widget = FastSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+            widget = field.widget
+            if isinstance(widget, forms.MultiWidget):
+                for sub in widget.widgets:
+                    sub.attrs["class"] = "form-control form-control-sm"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"

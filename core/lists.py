@@ -1,0 +1,118 @@
+"""List pages, written once: a selector hands over the filtered rows and the filter form
+(``Filtered``), the list declares its columns once (``Column``: the table's header and the CSV's),
+and ``list_response`` turns them into the full page, the htmx fragment or the streamed CSV.
+
+Every list page shares the filter form partial (``partials/list_filters.html``) and the footer
+(``partials/list_footer.html``: the row range, the pager and the export link).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db.models import Model, QuerySet
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from core.paging import paginate
+
+# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection"): partner
+# text reaches agents' spreadsheets, so such cells are quoted.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+EXPORT_PARAMETER = "export"
+EXPORT_CSV = "csv"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Did htmx send this request (django-htmx's middleware sets ``request.htmx``)?"""
+    return bool(getattr(request, "htmx", False))
+
+
+@dataclass(frozen=True)
+class Filtered[M: Model]:
+    """What a list selector returns: the rows its filters selected, and the bound filter form
+    the page renders (with its errors: an invalid filter selects nothing)."""
+
+    rows: QuerySet[M]
+    form: forms.Form
+
+    @property
+    def errors(self) -> ErrorDict:
+        return self.form.errors
+
+
+@dataclass(frozen=True)
+class Column[M: Model]:
+    """One column of a list: its header, and its cell in the CSV export.
+
+    ``in_table=False``: the column is exported but not shown (the page shows the row's key
+    facts; the export carries what people work with in a spreadsheet).
+    """
+
+    label: str | Promise
+    value: Callable[[M], object]
+    in_table: bool = True
+    numeric: bool = False  # right-aligned in the table
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response[M: Model](
+    *, filename: str, columns: Sequence[Column[M]], rows: QuerySet[M]
+) -> StreamingHttpResponse:
+    """The rows as a CSV download, streamed from a server-side cursor (constant memory)."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow([str(column.label) for column in columns])
+        for row in rows.iterator(chunk_size=2000):
+            yield writer.writerow([_cell(column.value(row)) for column in columns])
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response
+
+
+def list_response[M: Model](
+    request: HttpRequest,
+    *,
+    listing: Filtered[M],
+    columns: Sequence[Column[M]],
+    template: str,
+    context: Mapping[str, Any],
+    export_filename: str | None = None,
+) -> HttpResponseBase:
+    """A list page: the full page, only its ``results`` partial for htmx, or (with
+    ``?export=csv`` and an ``export_filename``) every filtered row as CSV.
+
+    The template renders the table's header from ``columns`` and includes the shared filter and
+    footer partials; the footer shows the export link when the list exports.
+    """
+    if export_filename is not None and request.GET.get(EXPORT_PARAMETER) == EXPORT_CSV:
+        return csv_response(filename=export_filename, columns=columns, rows=listing.rows)
+    page_context = {
+        **context,
+        "filter": listing,
+        "page": paginate(request, listing.rows),
+        "columns": [column for column in columns if column.in_table],
+        "exports": export_filename is not None,
+    }
+    return render(request, f"{template}#results" if is_htmx(request) else template, page_context)

@@ -1,0 +1,62 @@
+"""The columns of the registrations lists, each declared once: the table's header, in this
+order, and the CSV export's header and cells (``core.lists.Column``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from core.lists import Column
+from registrations.models import Opportunity, OpportunityRegistration
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.email
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _has_conflict(registration: OpportunityRegistration) -> bool:
+    # Annotated by selectors.queue_for_agent (selectors.conflict_exists).
+    return bool(getattr(registration, "has_conflict", False))
+
+
+type RegistrationColumn = Column[OpportunityRegistration]
+
+REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
+    Column(_("Name"), lambda r: r.name),
+    Column(_("State"), lambda r: r.get_state_display()),
+    Column(_("Company"), lambda r: r.company_name),
+    Column(_("Representative"), lambda r: _person(r.representative)),
+    Column(_("Created"), lambda r: r.created_at.date().isoformat()),
+    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date)),
+    Column(_("Service/Product"), lambda r: r.product, in_table=False),
+    Column(_("Budget"), lambda r: r.budget, in_table=False),
+)
+
+QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
+    Column(_("Name"), lambda r: r.name),
+    Column(_("State"), lambda r: r.get_state_display()),
+    Column(_("Partner"), lambda r: r.organisation.name),
+    Column(_("Company"), lambda r: r.company_name),
+    Column(_("Agent"), lambda r: r.assigned_to.email if r.assigned_to else ""),
+    Column(_("Created"), lambda r: r.created_at.date().isoformat()),
+    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date)),
+    # The table marks it next to the company.
+    Column(_("Conflict"), lambda r: "yes" if _has_conflict(r) else "", in_table=False),
+)
+
+OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
+    Column(_("Name"), lambda o: o.name),
+    Column(_("Company"), lambda o: o.company.name),
+    Column(_("Stage"), lambda o: o.get_stage_display()),
+    Column(_("Status"), lambda o: o.get_status_display()),
+    Column(_("Representative"), lambda o: _person(o.representative)),
+    Column(_("Qualified"), lambda o: o.created_at.date().isoformat()),
+    Column(_("Expected close"), lambda o: _day(o.expected_close_date)),
+    Column(_("Budget"), lambda o: o.budget, in_table=False),
+)

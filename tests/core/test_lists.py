@@ -1,0 +1,109 @@
+"""The list machinery (core.lists): each list's table header comes from the columns it declares,
+its rows have a cell for each, its CSV has the same columns (plus the export-only ones), and the
+footer links the export only for lists that export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from core.lists import Column
+from integrations.columns import OUTBOX_COLUMNS
+from integrations.models import OutboxMessage, OutboxState, Target
+from registrations.columns import OPPORTUNITY_COLUMNS, QUEUE_COLUMNS, REGISTRATION_COLUMNS
+from tests import factories
+from tests.registrations.conftest import make_registration, streamed
+from tests.world import World
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def table(html: str) -> tuple[list[str], list[int]]:
+    """The results table's header labels, and the number of cells of each body row."""
+    results = html[html.index('id="results"') :]
+    head = re.search(r"<thead>(.*?)</thead>", results, re.S)
+    body = re.search(r"<tbody>(.*?)</tbody>", results, re.S)
+    assert head
+    assert body
+    labels = [
+        re.sub(r"<[^>]+>", "", th).strip()
+        for th in re.findall(r"<th[^>]*>(.*?)</th>", head[1], re.S)
+    ]
+    cells = [len(re.findall(r"<td[\s>]", row)) for row in re.findall(r"<tr.*?</tr>", body[1], re.S)]
+    return labels, cells
+
+
+def labels(columns: Sequence[Column[Any]]) -> list[str]:
+    return [str(column.label) for column in columns if column.in_table]
+
+
+@pytest.fixture
+def pages(world: World) -> dict[str, tuple[Client, str, Sequence[Column[Any]]]]:
+    registration = make_registration(world.a1, state="qualified")
+    factories.OpportunityFactory.create(registration=registration)
+    offer = factories.OfferFactory.create(eligible=[world.a1.organisation])
+    factories.place_order(organisation=world.a1.organisation, actor=world.a1.member, offer=offer)
+    supervisor = client_for(world.a1.supervisor)
+    agent = client_for(world.agent)
+    return {
+        "registrations": (supervisor, "/p/alpha/registrations/?scope=all", REGISTRATION_COLUMNS),
+        "opportunities": (supervisor, "/p/alpha/opportunities/?scope=all", OPPORTUNITY_COLUMNS),
+        "queue": (agent, "/backoffice/", QUEUE_COLUMNS),
+        "outbox": (agent, "/backoffice/outbox/", OUTBOX_COLUMNS),
+    }
+
+
+@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox"])
+def test_the_header_and_every_row_follow_the_declared_columns(name: str, pages: dict) -> None:
+    client, url, columns = pages[name]
+    header, cells = table(client.get(url).text)
+    expected = labels(columns)
+    if name == "outbox":  # the tick box of "retry now" comes first
+        header = header[1:]
+        cells = [n - 1 for n in cells]
+    assert header == expected
+    assert cells
+    assert all(n == len(expected) for n in cells)
+
+
+@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox"])
+def test_the_csv_has_every_declared_column(name: str, pages: dict) -> None:
+    client, url, columns = pages[name]
+    separator = "&" if "?" in url else "?"
+    response = client.get(f"{url}{separator}export=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(streamed(response).decode())))
+    assert lines[0] == [str(column.label) for column in columns]
+    assert len(lines) > 1
+    assert all(len(line) == len(columns) for line in lines[1:])
+
+
+def test_the_outbox_csv_holds_the_filtered_rows_of_the_agents_directions(world: World) -> None:
+    for tenant in (world.a1, world.b1):
+        offer = factories.OfferFactory.create(eligible=[tenant.organisation])
+        factories.place_order(organisation=tenant.organisation, actor=tenant.member, offer=offer)
+    OutboxMessage.objects.filter(target=Target.ZUORA).update(
+        state=OutboxState.FAILED, last_error_code="INVALID_VALUE", last_error="=HYPERLINK()"
+    )
+    response = client_for(world.agent).get("/backoffice/outbox/?state=failed&export=csv")
+    lines = list(csv.reader(io.StringIO(streamed(response).decode())))
+    assert [line[1] for line in lines[1:]] == [world.a1.organisation.name]
+    assert lines[1][-2:] == ["INVALID_VALUE", "'=HYPERLINK()"]  # a formula is defused
+
+
+def test_the_footer_links_the_export_with_the_filters_kept(world: World, pages: dict) -> None:
+    client, _, _ = pages["queue"]
+    html = client.get("/backoffice/?state=qualified&page=1").text
+    assert 'href="?state=qualified&amp;export=csv"' in html
