@@ -4,16 +4,15 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from core.forms import BootstrapForm
 from orders.models import Customer
 from orders.rules import MAX_QUANTITY, MIN_QUANTITY, start_date_allowed
+from orders.selectors import customer_get_for_partner
 from orders.services import CustomerData
 from partners.models import PartnerOrganisation
-from partners.scoping import scope_to_partner
 
 NEW = "new"
 EXISTING = "existing"
@@ -120,14 +119,7 @@ class CheckoutForm(BootstrapForm):
         self.fields["start_date"].widget.attrs["min"] = earliest_start.isoformat()
 
     def _customer(self, public_id: str) -> Customer | None:
-        try:
-            return (
-                scope_to_partner(Customer.objects.all(), partner=self.partner)
-                .filter(public_id=public_id)
-                .first()
-            )
-        except DjangoValidationError:  # a malformed id is simply not one of theirs
-            return None
+        return customer_get_for_partner(partner=self.partner, public_id=public_id)
 
     def clean_start_date(self) -> date:
         start: date = self.cleaned_data["start_date"]
