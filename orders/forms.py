@@ -4,15 +4,15 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from core.forms import BootstrapForm
 from orders.models import Customer
+from orders.rules import MAX_QUANTITY, MIN_QUANTITY, start_date_allowed
+from orders.selectors import customer_get_for_partner
 from orders.services import CustomerData
 from partners.models import PartnerOrganisation
-from partners.scoping import scope_to_partner
 
 NEW = "new"
 EXISTING = "existing"
@@ -31,7 +31,6 @@ NEW_CUSTOMER_FIELDS = (
 )
 REQUIRED_NEW_CUSTOMER_FIELDS = frozenset(NEW_CUSTOMER_FIELDS) - {"address_line2", "region"}
 PHONE_CHARS = frozenset("0123456789+-() ./")
-MAX_QUANTITY = 10_000
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -62,12 +61,13 @@ class CheckoutForm(BootstrapForm):
     region = forms.CharField(label=_("State or region"), max_length=100, required=False)
     country = forms.ChoiceField(label=_("Country"), choices=_country_choices, required=False)
 
+    # The bounds also give the number input its min and max attributes.
     quantity = forms.IntegerField(
         label=_("Quantity"),
-        min_value=1,
+        min_value=MIN_QUANTITY,
         max_value=MAX_QUANTITY,
         error_messages={
-            "min_value": _("Order at least 1."),
+            "min_value": _("Order at least %(limit_value)s."),
             "max_value": _("At most %(limit_value)s in one order; contact us for more."),
         },
     )
@@ -92,13 +92,13 @@ class CheckoutForm(BootstrapForm):
         self,
         *args: Any,
         partner: PartnerOrganisation,
-        today: date,
+        earliest_start: date,
         customer_choices: list[Customer],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.partner = partner
-        self.today = today
+        self.earliest_start = earliest_start
         self.customer: Customer | None = None
         # The picker lists a page of the partner's customers; any of them is accepted (clean
         # looks the posted id up within the partner's customers).
@@ -116,22 +116,14 @@ class CheckoutForm(BootstrapForm):
         widget = self.fields["existing_customer"].widget
         if isinstance(widget, forms.Select):
             widget.choices = choices
-        self.fields["start_date"].widget.attrs["min"] = today.isoformat()
-        self.fields["quantity"].widget.attrs.update({"min": 1, "max": MAX_QUANTITY})
+        self.fields["start_date"].widget.attrs["min"] = earliest_start.isoformat()
 
     def _customer(self, public_id: str) -> Customer | None:
-        try:
-            return (
-                scope_to_partner(Customer.objects.all(), partner=self.partner)
-                .filter(public_id=public_id)
-                .first()
-            )
-        except DjangoValidationError:  # a malformed id is simply not one of theirs
-            return None
+        return customer_get_for_partner(partner=self.partner, public_id=public_id)
 
     def clean_start_date(self) -> date:
         start: date = self.cleaned_data["start_date"]
-        if start < self.today:
+        if not start_date_allowed(start, earliest=self.earliest_start):
             raise forms.ValidationError(_("The start date must be today or later."))
         return start
 

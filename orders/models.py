@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from offers.models import BillingPeriod, Offer
+from orders.rules import total_per_period
 from partners.models import InvoiceOwner, PartnerOrganisation
 
 
@@ -131,7 +132,8 @@ class Order(models.Model):
 
     @property
     def total_per_period(self) -> Decimal:
-        return self.unit_price * self.quantity
+        # From the order's own snapshot of the price, not the offer's price today.
+        return total_per_period(unit_price=self.unit_price, quantity=self.quantity)
 
 
 class SubscriptionStatus(models.TextChoices):

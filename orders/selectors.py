@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from orders.models import Customer, Invoice, InvoiceItem, Order, Subscription
@@ -35,6 +36,16 @@ def customer_picker(*, partner: PartnerOrganisation, query: str = "") -> Custome
         )
     rows = list(customers.order_by("company_name", "id")[: PICKER_SIZE + 1])
     return CustomerPage(customers=rows[:PICKER_SIZE], has_more=len(rows) > PICKER_SIZE)
+
+
+def customer_get_for_partner(*, partner: PartnerOrganisation, public_id: str) -> Customer | None:
+    """The partner's customer with ``public_id``, or None: missing, another organisation's and
+    malformed ids look alike (a form names the customer; it gets "choose one of yours")."""
+    customers = scope_to_partner(Customer.objects.all(), partner=partner)
+    try:
+        return customers.filter(public_id=public_id).first()
+    except ValidationError:  # not a UUID
+        return None
 
 
 def order_get_for_partner_or_404(*, partner: PartnerOrganisation, public_id: object) -> Order:

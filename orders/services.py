@@ -23,6 +23,7 @@ from orders.models import (
     ScheduleKind,
     Subscription,
 )
+from orders.rules import MAX_QUANTITY, MIN_QUANTITY, order_summary, start_date_allowed
 from orders.schedules import add_months, billing_dates
 from partners.models import PartnerOrganisation
 
@@ -105,7 +106,8 @@ def order_place(
     - the same ``idempotency_key`` never makes two orders: a repeated or concurrent submit of
       the same form returns the first order (the key's unique constraint decides the race);
     - ``offer`` is live, in the partner channel and eligible for ``partner``; ``customer`` is
-      ``partner``'s; ``start_date`` is not in the past; otherwise ``ValidationError``;
+      ``partner``'s; the quantity and ``start_date`` keep ``orders.rules`` (the checkout form's
+      rules, checked again here); otherwise ``ValidationError``;
     - when ``partner`` owns the invoices, the offer is in its Zuora account's currency (Zuora
       refuses to bill a subscription in another currency than its invoice owner's);
     - no network call: the outbox rows are sent by the integration workers after commit.
@@ -171,9 +173,11 @@ def _check(
     currency_problem = offer_currency_problem(offer=offer, partner=partner)
     if currency_problem:
         raise ValidationError(currency_problem)
-    if quantity < 1:
-        raise ValidationError("The quantity must be at least 1.")
-    if start_date < timezone.localdate():
+    if quantity < MIN_QUANTITY:
+        raise ValidationError(f"The quantity must be at least {MIN_QUANTITY}.")
+    if quantity > MAX_QUANTITY:
+        raise ValidationError(f"The quantity must be at most {MAX_QUANTITY}.")
+    if not start_date_allowed(start_date):
         raise ValidationError("The start date cannot be in the past.")
     if customer is not None:
         if customer_data is not None:
@@ -203,6 +207,7 @@ def _order_create(
     buyer: Customer | CustomerData,
     po_number: str,
 ) -> Order:
+    summary = order_summary(offer=offer, quantity=quantity)
     if isinstance(buyer, Customer):
         customer = buyer
     else:
@@ -217,7 +222,7 @@ def _order_create(
         offer=offer,
         placed_by=actor,
         quantity=quantity,
-        unit_price=offer.price,
+        unit_price=summary.unit_price,
         currency=offer.currency,
         billing_period=offer.billing_period,
         term_months=offer.term_months,
@@ -236,14 +241,13 @@ def _order_create(
         term_end_date=term_end,
         auto_renew=offer.auto_renew,
     )
-    amount = offer.price * quantity
     schedules = [
         Schedule(
             organisation=partner,
             subscription=subscription,
             kind=ScheduleKind.BILLING,
             date=day,
-            amount=amount,
+            amount=summary.total,
             currency=offer.currency,
         )
         for day in billing_dates(

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.models import Target
@@ -16,6 +15,13 @@ from offers.selectors import checkout_get_or_404
 from orders import selectors, services
 from orders.forms import EXISTING, NEW, CheckoutForm
 from orders.models import SubscriptionStatus
+from orders.rules import (
+    MAX_QUANTITY,
+    MIN_QUANTITY,
+    OrderSummary,
+    earliest_start_date,
+    order_summary,
+)
 from portal_access.context import PartnerContext, portal_view
 
 
@@ -24,10 +30,11 @@ def _offer_code(request: HttpRequest) -> str:
 
 
 def _quantity(value: object) -> int:
+    """The quantity to price while the user types: anything unusable shows the nearest order."""
     try:
-        return max(1, min(int(str(value)), 10_000))
+        return max(MIN_QUANTITY, min(int(str(value)), MAX_QUANTITY))
     except ValueError:
-        return 1
+        return MIN_QUANTITY
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,13 +44,14 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
     page, offer = checkout_get_or_404(
         partner=ctx.organisation, slug=checkout_slug, offer_code=_offer_code(request)
     )
-    today = timezone.localdate()
+    # One "today" per request: the date picker's minimum, the default and the form's check.
+    earliest_start = earliest_start_date()
     picker = selectors.customer_picker(
         partner=ctx.organisation, query=request.GET.get("customer_q", "")
     )
     form_kwargs: dict[str, Any] = {
         "partner": ctx.organisation,
-        "today": today,
+        "earliest_start": earliest_start,
         "customer_choices": picker.customers,
     }
     if request.method == "POST":
@@ -77,8 +85,8 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
         form = CheckoutForm(
             initial={
                 "customer_mode": EXISTING if picker.customers else NEW,
-                "quantity": 1,
-                "start_date": today,
+                "quantity": MIN_QUANTITY,
+                "start_date": earliest_start,
                 "idempotency_key": uuid.uuid4(),
             },
             **form_kwargs,
@@ -105,10 +113,9 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
     )
 
 
-def _summary(offer: Offer, form: CheckoutForm) -> dict[str, object]:
+def _summary(offer: Offer, form: CheckoutForm) -> OrderSummary:
     raw = form.data.get("quantity") if form.is_bound else form.initial.get("quantity")
-    quantity = _quantity(raw or 1)
-    return {"offer": offer, "quantity": quantity, "total": offer.price * quantity}
+    return order_summary(offer=offer, quantity=_quantity(raw or MIN_QUANTITY))
 
 
 @require_GET
@@ -118,8 +125,9 @@ def checkout_summary(request: HttpRequest, ctx: PartnerContext, checkout_slug: s
     _page, offer = checkout_get_or_404(
         partner=ctx.organisation, slug=checkout_slug, offer_code=_offer_code(request)
     )
-    quantity = _quantity(request.GET.get("quantity", 1))
-    summary = {"offer": offer, "quantity": quantity, "total": offer.price * quantity}
+    summary = order_summary(
+        offer=offer, quantity=_quantity(request.GET.get("quantity", MIN_QUANTITY))
+    )
     return render(request, "orders/partials/checkout_summary.html", {"summary": summary})
 
 

@@ -1,7 +1,8 @@
 """The registration state machine and the opportunity's stage and status.
 
-``TRANSITIONS`` is the whole machine: a transition not listed here does not exist, and
-``services.registrations.registration_transition`` refuses it (tests walk every pair).
+``TRANSITIONS`` is the whole machine: a registration starts in ``INITIAL_STATE``, a transition
+not listed here does not exist, and ``services.transitions.transition``, which every state change
+goes through, refuses it (tests walk every pair).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ class RegistrationState(models.TextChoices):
 
 
 S = RegistrationState
+
+# A partner's submission creates a registration in this state (and a resubmission returns it).
+INITIAL_STATE: str = S.SUBMITTED
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.IN_REVIEW}),

@@ -10,14 +10,14 @@ from registrations.services.registrations import (
     registration_resubmit,
     registration_submit,
 )
-from registrations.services.transitions import (
-    InvalidTransition,
+from registrations.services.review import (
     registration_assign,
     registration_qualify,
     registration_reject,
     registration_request_info,
     registration_start_review,
 )
+from registrations.services.transitions import InvalidTransition
 
 __all__ = [
     "DUPLICATE_COMPANY_MESSAGES",

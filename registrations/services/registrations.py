@@ -25,15 +25,8 @@ from registrations.models import (
 )
 from registrations.services.activity import entry_record
 from registrations.services.attachments import attachments_add
-from registrations.services.transitions import (
-    InvalidTransition,
-    registration_lock,
-    registration_transition,
-)
-from registrations.states import (
-    OPEN_STATES,
-    RegistrationState,
-)
+from registrations.services.transitions import entered, transition
+from registrations.states import INITIAL_STATE, OPEN_STATES, RegistrationState
 
 # What a partner is told when a new company's name, website or TIN is taken. It never says by
 # whom (another partner's registration or the vendor's CRM): deal registration is where
@@ -260,18 +253,12 @@ def registration_submit(
         organisation=partner,
         direction_id=partner.direction_id,
         created_by=actor,
-        state=RegistrationState.SUBMITTED,
+        state=INITIAL_STATE,
     )
     _apply(registration, data)
     registration.full_clean(validate_unique=False, validate_constraints=False)
     _save_unique(registration)
-    entry_record(
-        registration=registration,
-        kind=EntryKind.EVENT,
-        side=Side.PARTNER,
-        author=actor,
-        to_state=RegistrationState.SUBMITTED,
-    )
+    entered(registration, actor=actor, side=Side.PARTNER)
     if comment.strip():
         entry_record(
             registration=registration,
@@ -297,16 +284,17 @@ def registration_resubmit(
     Only from "more information needed" (``InvalidTransition`` otherwise); the same rules as
     ``registration_submit`` apply to the edited data.
     """
-    locked = registration_lock(registration)
-    if locked.state != RegistrationState.MORE_INFO:
-        raise InvalidTransition(_("Only a registration waiting for more information is edited."))
-    _check_references(partner=locked.organisation, data=data)
-    _apply(locked, data)
-    locked.full_clean(validate_unique=False, validate_constraints=False)
-    # Still "more information needed" here: the edited row is checked against the others.
-    _save_unique(locked)
-    registration_transition(
-        locked, actor=actor, to_state=RegistrationState.SUBMITTED, side=Side.PARTNER
-    )
+    with transition(
+        registration,
+        actor=actor,
+        to_state=RegistrationState.SUBMITTED,
+        side=Side.PARTNER,
+        refusal=_("Only a registration waiting for more information is edited."),
+    ) as locked:
+        _check_references(partner=locked.organisation, data=data)
+        _apply(locked, data)
+        locked.full_clean(validate_unique=False, validate_constraints=False)
+        # Still "more information needed" here: the edited row is checked against the others.
+        _save_unique(locked)
     attachments_add(registration=locked, actor=actor, files=files)
     return locked

@@ -64,7 +64,7 @@ class TestCheckoutPage:
         assert response.status_code == 200
         assert response.context["offer"] == offer
         assert "You agree to pay for what you order." in response.text
-        assert response.context["summary"]["total"] == Decimal("20.00")
+        assert response.context["summary"].total == Decimal("20.00")
         form = response.context["form"]
         assert form.initial["customer_mode"] == "new"  # no customers yet
         uuid.UUID(str(form.initial["idempotency_key"]))

@@ -16,8 +16,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from registrations import services
-from registrations.models import Company, OpportunityRegistration
+from registrations.models import ActivityEntry, Company, EntryKind, OpportunityRegistration, Side
 from registrations.services import DUPLICATE_COMPANY_MESSAGES, RegistrationData
+from registrations.services.transitions import transition
+from registrations.states import RegistrationState
 from tests.world import Tenant, World
 
 # Each thread has its own connection, so these tests commit (the suite runs on PostgreSQL).
@@ -147,3 +149,54 @@ def test_submission_racing_a_qualification_of_the_same_company_is_refused(world:
     assert isinstance(results[1], ValidationError), results
     assert "company_name" in results[1].message_dict
     assert Company.objects.filter(name="Adatum").count() == 1
+
+
+def test_a_decision_waits_for_the_one_in_progress_and_is_then_refused(world: World) -> None:
+    """The state machine's lock: while one agent's move holds the row, another agent's move
+    of the same registration waits, then finds the new state and is refused; the feed gets
+    one event, not two."""
+    registration = services.registration_submit(
+        partner=world.a1.organisation,
+        actor=world.a1.member,
+        data=data_for(world.a1, name="Adatum", website="adatum.example", tin="123456789"),
+    )
+    services.registration_start_review(registration=registration, actor=world.agent)
+    outcome: list[object] = []
+
+    def ask_for_information() -> None:
+        try:
+            outcome.append(
+                services.registration_request_info(
+                    registration=registration, actor=world.agent, reason="How many seats?"
+                )
+            )
+        except Exception as exc:  # collected for the assertions
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=ask_for_information)
+    with (
+        transaction.atomic(),
+        transition(
+            registration,
+            actor=world.agent,
+            to_state=RegistrationState.REJECTED,
+            side=Side.VENDOR,
+            reason="Customer buys direct.",
+        ),
+    ):
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive(), outcome  # waiting on the row lock
+    other.join(timeout=10)
+
+    assert [type(result) for result in outcome] == [services.InvalidTransition], outcome
+    registration.refresh_from_db()
+    assert registration.state == RegistrationState.REJECTED
+    events = ActivityEntry.objects.filter(registration=registration, kind=EntryKind.EVENT)
+    assert [e.to_state for e in events.order_by("id")] == [
+        RegistrationState.SUBMITTED,
+        RegistrationState.IN_REVIEW,
+        RegistrationState.REJECTED,
+    ]

@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registrations import services
-from registrations.models import ActivityEntry, EntryKind, OpportunityRegistration
+from registrations.models import ActivityEntry, EntryKind, OpportunityRegistration, Side
+from registrations.services.transitions import entered, transition
 from registrations.states import TRANSITIONS, RegistrationState, can_transition
 from tests.registrations.conftest import choice_ids, client_for, make_registration
 from tests.world import World
@@ -163,3 +164,39 @@ def test_edit_is_refused_unless_more_information_is_needed(world: World) -> None
     assert response.status_code == 302
     registration.refresh_from_db()
     assert registration.name != "x"
+
+
+def test_a_refused_move_never_runs_the_callers_changes(world: World) -> None:
+    registration = make_registration(world.a1)  # submitted
+    ran = False
+    with (
+        pytest.raises(services.InvalidTransition, match="cannot become"),
+        transition(registration, actor=world.agent, to_state=S.QUALIFIED, side=Side.VENDOR),
+    ):
+        ran = True
+    assert not ran
+    assert not ActivityEntry.objects.exists()
+
+
+def test_a_move_whose_changes_fail_saves_nothing(world: World) -> None:
+    registration = make_registration(world.a1, state=S.IN_REVIEW, name="Old name")
+
+    def edit_then_fail() -> None:
+        with transition(
+            registration, actor=world.agent, to_state=S.REJECTED, side=Side.VENDOR, reason="No."
+        ) as locked:
+            locked.name = "New name"
+            raise ValidationError("The caller's check failed.")
+
+    with pytest.raises(ValidationError):
+        edit_then_fail()
+    registration.refresh_from_db()
+    assert (registration.state, registration.name) == (S.IN_REVIEW, "Old name")
+    assert not ActivityEntry.objects.exists()
+
+
+def test_only_a_registration_in_the_initial_state_enters_the_machine(world: World) -> None:
+    registration = make_registration(world.a1, state=S.IN_REVIEW)
+    with pytest.raises(ValueError, match="starts as"):
+        entered(registration, actor=world.a1.member, side=Side.PARTNER)
+    assert not ActivityEntry.objects.exists()
