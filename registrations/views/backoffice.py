@@ -68,7 +68,8 @@ def _detail_context(
         "feed": selectors.activity_for_agent(registration=registration),
         "conflicts": selectors.conflicts_for(registration=registration),
         "can_start": can_transition(state, RegistrationState.IN_REVIEW),
-        "can_decide": state == RegistrationState.IN_REVIEW,
+        # Qualify, reject and "more information" leave the same state.
+        "can_decide": can_transition(state, RegistrationState.QUALIFIED),
         "comment_form": forms.get("comment_form") or AgentCommentForm(),
         "qualify_form": forms.get("qualify_form")
         or QualifyForm(initial={"opportunity_name": registration.name}),

@@ -23,8 +23,13 @@ from registrations import selectors, services
 from registrations.columns import OPPORTUNITY_COLUMNS, REGISTRATION_COLUMNS
 from registrations.forms import CommentForm, RegistrationForm
 from registrations.models import OpportunityRegistration, Side
-from registrations.states import RegistrationState
+from registrations.states import RegistrationState, can_transition
 from registrations.views.files import attachment_response
+
+
+def can_resubmit(registration: OpportunityRegistration) -> bool:
+    """Edit and submit again: what the agent's "more information" allows."""
+    return can_transition(registration.state, RegistrationState.SUBMITTED)
 
 
 def _registration_url(ctx: PartnerContext, registration: OpportunityRegistration) -> str:
@@ -114,7 +119,7 @@ def registration_detail(
         "feed": selectors.activity_for_partner(registration=registration),
         "comment_form": form,
         "feed_url": _registration_url(ctx, registration),
-        "can_edit": registration.state == RegistrationState.MORE_INFO,
+        "can_edit": can_resubmit(registration),
     }
     template = "registrations/partner/registration_detail.html"
     if is_htmx(request):
@@ -135,7 +140,7 @@ def registration_edit(
         is_supervisor=ctx.is_supervisor,
         public_id=registration_id,
     )
-    if registration.state != RegistrationState.MORE_INFO:
+    if not can_resubmit(registration):
         messages.info(request, _("Only a registration that needs more information is edited."))
         return redirect(_registration_url(ctx, registration))
     form = RegistrationForm(
