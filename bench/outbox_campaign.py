@@ -269,7 +269,9 @@ def verify(fakes: FakesProcess) -> dict[str, Any]:
             sf_contacts.setdefault(str(record[contact_field]), []).append(record)
 
     subscriptions = list(
-        Subscription.objects.select_related("order", "customer", "organisation").order_by("pk")
+        Subscription.objects.select_related("customer", "organisation")
+        .prefetch_related("orders")
+        .order_by("pk")
     )
     customers = {
         c.pk: c
@@ -293,7 +295,7 @@ def verify(fakes: FakesProcess) -> dict[str, Any]:
         records = sum(len(found.get(key, [])) for key in keys)
         return len(keys), records, lost, duplicated
 
-    names = [f"{settings.ZUORA_NAME_PREFIX}{sub.order.number}" for sub in subscriptions]
+    names = [f"{settings.ZUORA_NAME_PREFIX}{sub.orders.all()[0].number}" for sub in subscriptions]
     customer_keys = [str(c.public_id) for c in customers.values()]
     z_ours = {k: v for k, v in z_accounts.items() if k.startswith("EC-")}
     rows = {
@@ -317,7 +319,7 @@ def verify(fakes: FakesProcess) -> dict[str, Any]:
             if sub.organisation.one_to_one_account_mapping
             else f"EC-{sub.public_id}"
         )
-        name = f"{settings.ZUORA_NAME_PREFIX}{sub.order.number}"
+        name = f"{settings.ZUORA_NAME_PREFIX}{sub.orders.all()[0].number}"
         account = _first(z_accounts.get(number))
         found = _first(z_subs.get(name))
         if account is None or found is None:

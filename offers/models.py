@@ -103,6 +103,14 @@ class Offer(models.Model):
         _("term (months)"), validators=[MinValueValidator(1)]
     )
     auto_renew = models.BooleanField(_("auto-renew"), default=True)
+    cancellation_window_days = models.PositiveSmallIntegerField(
+        _("no cancelling in the last days of the term"),
+        default=0,
+        help_text=_(
+            "Partners cannot cancel a subscription of this offer in the last this many days of "
+            "its term (0: they always can)."
+        ),
+    )
     zuora_product_rate_plan_id = models.CharField(
         _("Zuora product rate plan id"), max_length=64, validators=[validate_zuora_id]
     )

@@ -53,6 +53,12 @@ class Customer(models.Model):
     zuora_account_id = models.CharField(_("Zuora account id"), max_length=32, blank=True)
     salesforce_account_id = models.CharField(_("Salesforce Account id"), max_length=18, blank=True)
     salesforce_contact_id = models.CharField(_("Salesforce Contact id"), max_length=18, blank=True)
+    # Kept by the subscription services and the invoice sync, in the transactions that change
+    # what they count (``orders.aggregates``), so the customers list sorts by them on an index.
+    active_subscriptions = models.PositiveIntegerField(_("active subscriptions"), default=0)
+    unpaid_balance = models.DecimalField(
+        _("unpaid balance"), max_digits=14, decimal_places=2, default=Decimal(0)
+    )
 
     class Meta:
         ordering = ("company_name", "id")
@@ -64,10 +70,24 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
-            # The checkout's customer picker lists a partner's customers by company name.
+            # The checkout's customer picker and the customers list, by company name; the
+            # list's other sorts (each walked both ways by keyset paging).
             models.Index(
                 fields=("organisation", "company_name", "id"), name="customer_org_company"
             ),
+            models.Index(
+                fields=("organisation", "last_name", "first_name", "id"),
+                name="customer_org_contact",
+            ),
+            models.Index(fields=("organisation", "email", "id"), name="customer_org_email"),
+            models.Index(
+                fields=("organisation", "active_subscriptions", "id"),
+                name="customer_org_active_subs",
+            ),
+            models.Index(
+                fields=("organisation", "unpaid_balance", "id"), name="customer_org_unpaid"
+            ),
+            models.Index(fields=("organisation", "created_at", "id"), name="customer_org_created"),
             # The invoice sync finds the customer of a Zuora account.
             models.Index(
                 fields=("zuora_account_id",),
@@ -108,6 +128,25 @@ class Order(models.Model):
     billing_period = models.CharField(max_length=8, choices=BillingPeriod.choices)
     term_months = models.PositiveSmallIntegerField()
     po_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
+    # The subscription the order made (new) or changes (change, cancel).
+    subscription = models.ForeignKey(
+        "Subscription",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+        verbose_name=_("subscription"),
+    )
+    # A change or cancel: what it replaced, when it takes effect, and why (a cancel).
+    previous_offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    previous_quantity = models.PositiveIntegerField(null=True, blank=True)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # When a synced change or cancel took effect on the subscription here (on its effective
+    # date: at once, or by the daily job for a later one).
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     terms_accepted_at = models.DateTimeField()
     # The form's one-time token: a second submit of the same form finds this order.
     idempotency_key = models.UUIDField(unique=True, editable=False)
@@ -118,9 +157,17 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_price_not_negative"),
+            # A change or cancel names the subscription it changes and when it takes effect.
+            models.CheckConstraint(
+                condition=Q(type=OrderType.NEW)
+                | Q(subscription__isnull=False, effective_date__isnull=False),
+                name="order_change_names_its_subscription",
+            ),
         ]
         indexes = [
             models.Index(fields=("organisation", "-created_at"), name="order_org_recent"),
+            # A subscription's trail, newest first.
+            models.Index(fields=("subscription", "-created_at"), name="order_subscription_trail"),
         ]
 
     def __str__(self) -> str:
@@ -146,7 +193,6 @@ class Subscription(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = partner_fk("subscriptions")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="subscriptions")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     status = models.CharField(
@@ -163,6 +209,10 @@ class Subscription(models.Model):
     zuora_subscription_number = models.CharField(
         _("Zuora subscription number"), max_length=100, blank=True
     )
+    # Each amendment makes a new version in Zuora (a new id, Version + 1): we store the latest.
+    zuora_version = models.PositiveIntegerField(_("Zuora version"), null=True, blank=True)
+    # Set when a cancellation is synced: the subscription ends on this date.
+    cancellation_date = models.DateField(_("cancellation date"), null=True, blank=True)
 
     class Meta:
         ordering = ("-start_date", "-id")
@@ -210,12 +260,26 @@ class Schedule(models.Model):
     date = models.DateField()
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
+    # The order that planned it, and the change or cancel that replaced it (kept, marked).
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="schedules", null=True, blank=True
+    )
+    superseded_by = models.ForeignKey(
+        Order,
+        on_delete=models.PROTECT,
+        related_name="superseded_schedules",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ("date", "id")
         constraints = [
+            # Among the current schedules only: superseded ones stay as history.
             models.UniqueConstraint(
-                fields=("subscription", "kind", "date"), name="schedule_once_per_kind_and_date"
+                fields=("subscription", "kind", "date"),
+                condition=Q(superseded_by__isnull=True),
+                name="schedule_once_per_kind_and_date",
             ),
         ]
 

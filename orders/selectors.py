@@ -52,7 +52,7 @@ def order_get_for_partner_or_404(*, partner: PartnerOrganisation, public_id: obj
     return get_for_partner_or_404(
         Order.objects.select_related(
             "customer", "offer", "placed_by", "subscription"
-        ).prefetch_related("subscription__schedules", "outbox_messages"),
+        ).prefetch_related("schedules", "outbox_messages"),
         partner=partner,
         public_id=public_id,
     )

@@ -234,17 +234,19 @@ def _order_create(
     subscription = Subscription.objects.create(
         organisation=partner,
         customer=customer,
-        order=order,
         offer=offer,
         quantity=quantity,
         start_date=start_date,
         term_end_date=term_end,
         auto_renew=offer.auto_renew,
     )
+    order.subscription = subscription
+    order.save(update_fields=["subscription"])
     schedules = [
         Schedule(
             organisation=partner,
             subscription=subscription,
+            order=order,
             kind=ScheduleKind.BILLING,
             date=day,
             amount=summary.total,
@@ -258,6 +260,7 @@ def _order_create(
         Schedule(
             organisation=partner,
             subscription=subscription,
+            order=order,
             kind=ScheduleKind.RENEWAL if offer.auto_renew else ScheduleKind.END,
             date=term_end,
         )

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -153,6 +153,8 @@ def order_detail(request: HttpRequest, ctx: PartnerContext, order_id: uuid.UUID)
     order = selectors.order_get_for_partner_or_404(partner=ctx.organisation, public_id=order_id)
     outbox = list(order.outbox_messages.all())
     subscription = order.subscription
+    if subscription is None:  # the order service names it in the order's transaction
+        raise Http404("This order has no subscription.")
     return render(
         request,
         "orders/order_detail.html",
@@ -160,7 +162,7 @@ def order_detail(request: HttpRequest, ctx: PartnerContext, order_id: uuid.UUID)
             "ctx": ctx,
             "order": order,
             "subscription": subscription,
-            "schedules": list(subscription.schedules.all()),
+            "schedules": list(order.schedules.all()),
             "outbox": outbox,
             # Billing has the subscription once the Zuora push is through.
             "in_billing": subscription.status == SubscriptionStatus.ACTIVE

@@ -13,7 +13,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from offers.models import BillingPeriod, CheckoutPage, Offer, PricingPage, SalesChannel
-from orders.models import Customer, Order
+from orders.models import Customer, Order, Subscription
 from orders.services import CustomerData, order_place
 from partners.models import (
     PartnerEmailDomain,
@@ -278,6 +278,13 @@ def place_order(
         if customer
         else customer_data or new_customer_data(Customer.objects.count() + 1),
     )
+
+
+def subscription_of(order: Order) -> Subscription:
+    """The subscription an order made or changes (every placed order names one)."""
+    if order.subscription is None:
+        raise AssertionError(f"{order.number} names no subscription")
+    return order.subscription
 
 
 class IdentityProviderFactory(DjangoModelFactory[IdentityProvider]):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.validators import is_zuora_id
 from integrations.zuora.client import ZuoraClient
+from orders.aggregates import customers_recount
 from orders.models import Customer, Invoice, InvoiceItem, Subscription
 from partners.models import InvoiceOwner, PartnerOrganisation
 
@@ -121,6 +122,9 @@ def invoice_upsert(
                     "service_end_date": _date(item.get("ServiceEndDate")),
                 },
             )
+        # The customers' unpaid balances, in the transaction that changed what they sum.
+        touched = {invoice.customer_id, existing.customer_id if existing else None}
+        customers_recount(customer_ids=[pk for pk in touched if pk is not None])
     return invoice
 
 

@@ -23,6 +23,7 @@ from integrations.models import OutboxMessage, OutboxState, Target
 from integrations.sending import Claim
 from integrations.zuora.client import SubscribeResult, ZuoraClient, zuora_client
 from integrations.zuora.invoices import invoices_pull_for_subscription
+from orders.aggregates import customers_recount
 from orders.models import Customer, Order, Subscription, SubscriptionStatus
 from partners.models import PartnerOrganisation
 
@@ -164,10 +165,12 @@ def zuora_push(claim: Claim) -> dict[str, str]:
     back and pull the invoice. Raises ``WaitForSalesforce`` while the CrmId is worth waiting
     for, ``IntegrationError`` on any fault."""
     message = claim.message
-    order = Order.objects.select_related("organisation", "customer", "offer").get(
+    order = Order.objects.select_related("organisation", "customer", "offer", "subscription").get(
         pk=message.order_id
     )
-    subscription = Subscription.objects.get(order=order)
+    subscription = order.subscription
+    if subscription is None:
+        raise _permanent("NO_SUBSCRIPTION", f"{order.number} names no subscription.")
     partner = order.organisation
     customer = order.customer
     _check_ids(order)
@@ -234,6 +237,7 @@ def zuora_push(claim: Claim) -> dict[str, str]:
         )
         if partner.one_to_one_account_mapping:
             Customer.objects.filter(pk=customer.pk).update(zuora_account_id=result.account_id)
+        customers_recount(customer_ids=[customer.pk])
 
     try:
         invoices_pull_for_subscription(

@@ -18,6 +18,7 @@ from integrations.sending import outbox_retry_now
 from integrations.zuora.client import zuora_client
 from orders.models import Order
 from partners.models import PartnerOrganisation
+from tests import factories
 from tests.integrations.helpers import (
     assert_synced_once,
     place,
@@ -187,9 +188,9 @@ def test_a_timed_out_subscribe_that_committed_is_not_made_twice(world: World, fa
     assert_synced_once(fakes, order)
     subscribes = [c for c in fakes.state("zuora")["calls"] if c["operation"] == "subscribe"]
     assert len(subscribes) == 1, "the retry found the subscription instead of subscribing again"
-    order.subscription.refresh_from_db()
+    factories.subscription_of(order).refresh_from_db()
     [found] = zuora_records(fakes, "subscriptions", Name=f"PP-{order.number}")
-    assert order.subscription.zuora_subscription_id == found["Id"]
+    assert factories.subscription_of(order).zuora_subscription_id == found["Id"]
 
 
 @override_settings(SALESFORCE_TIMEOUT=0.5)

@@ -117,7 +117,7 @@ def test_retry_now_action_requeues_failed_rows_once(world: World, order: Order) 
 
 @pytest.fixture
 def invoice(world: World, order: Order) -> Invoice:
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     invoice = Invoice.objects.create(
         organisation=world.a1.organisation,
         zuora_id="2c92inv1",
@@ -163,7 +163,7 @@ def test_customer_and_subscription_show_remote_ids_read_only(world: World, order
     customer.salesforce_account_id = "001000000000001"
     customer.salesforce_contact_id = "003000000000001"
     customer.save()
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     subscription.zuora_subscription_number = "A-S00000007"
     subscription.zuora_subscription_id = "8a80sub"
     subscription.save()

@@ -14,6 +14,7 @@ from integrations.zuora.client import zuora_client
 from integrations.zuora.invoices import invoices_sync
 from orders.models import Invoice, InvoiceItem, SubscriptionStatus
 from partners.models import InvoiceOwner
+from tests import factories
 from tests.integrations.helpers import (
     place,
     run_pushes,
@@ -85,7 +86,7 @@ def test_partner_owns_invoices_with_1to1_mapping_and_salesforce_parent(
     assert (bill_to["FirstName"], bill_to["WorkEmail"]) == (customer.first_name, customer.email)
 
     assert customer.zuora_account_id == account["Id"]
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE
     assert subscription.zuora_account_id == account["Id"]
@@ -104,6 +105,11 @@ def test_partner_owns_invoices_with_1to1_mapping_and_salesforce_parent(
         customer,
         Decimal("90.00"),
     )
+    # The customers list's figures were kept in the same transactions.
+    customer.refresh_from_db()
+    assert customer.active_subscriptions == 1
+    assert customer.unpaid_balance == invoice.balance
+    assert invoice.balance > 0
 
     # Every attempt is logged with what it found or made.
     zuora_attempt = messages[Target.ZUORA].attempt_log.get(outcome=AttemptOutcome.SUCCEEDED)
@@ -139,7 +145,7 @@ def test_end_customer_owns_invoices_without_1to1_mapping_or_salesforce_parent(
 
     # One Zuora account per subscription, each under the partner's, each owning its invoices.
     for order in (first, second):
-        subscription = order.subscription
+        subscription = factories.subscription_of(order)
         subscription.refresh_from_db()
         [account] = zuora_records(fakes, "accounts", AccountNumber=f"EC-{subscription.public_id}")
         assert account["ParentId"] == org.zuora_account_id
@@ -165,7 +171,7 @@ def test_partner_owns_invoices_without_1to1_mapping(world: World, fakes: Fakes) 
     offer = sellable_offer(org)
     order = place(world.a1, offer)
     run_pushes(order)
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     [account] = zuora_records(fakes, "accounts", AccountNumber=f"EC-{subscription.public_id}")
     [subscription_z] = zuora_records(fakes, "subscriptions", Name=f"PP-{order.number}")
     assert subscription_z["InvoiceOwnerId"] == org.zuora_account_id

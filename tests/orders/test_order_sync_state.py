@@ -104,7 +104,7 @@ def test_sent_to_zuora_shows_when_the_number_and_active_billing(
 ) -> None:
     sent_at = timezone.localtime().replace(microsecond=0) - timedelta(minutes=3)
     set_state(order, Target.ZUORA, OutboxState.SUCCEEDED, sent_at=sent_at)
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.zuora_subscription_number = "A-S00000123"
     subscription.save()
@@ -148,7 +148,7 @@ def invoice_for(
 
 def in_zuora(order: Order) -> None:
     """The subscription as the Zuora push leaves it (invoices are pulled only after that)."""
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     subscription.zuora_subscription_id = f"8a80sub{order.pk}"
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.save()
@@ -158,7 +158,7 @@ def test_invoices_of_the_subscription_are_listed(
     client_a1: Client, world: World, order: Order
 ) -> None:
     in_zuora(order)
-    subscription = order.subscription
+    subscription = factories.subscription_of(order)
     organisation = world.a1.organisation
     invoice_for(organisation, "INV-1", n=1, subscription=subscription, customer=order.customer)
     # A partner-owned invoice covering several customers: linked through its item.
@@ -171,7 +171,7 @@ def test_invoices_of_the_subscription_are_listed(
         amount=Decimal("25.00"),
     )
     other_order = place(world.a1)
-    invoice_for(organisation, "INV-OTHER", n=3, subscription=other_order.subscription)
+    invoice_for(organisation, "INV-OTHER", n=3, subscription=factories.subscription_of(other_order))
     text = client_a1.get(url(order)).text
     table = re.search(r'<table [^>]*data-testid="invoices".*?</table>', text, re.S)
     assert table
@@ -195,7 +195,7 @@ def test_another_organisations_invoice_is_not_listed(
         organisation=world.a2.organisation,
         invoice=stray,
         zuora_id="item-a2",
-        subscription=order.subscription,
+        subscription=factories.subscription_of(order),
         amount=Decimal("1.00"),
     )
     assert "INV-A2" not in client_a1.get(url(order)).text
@@ -216,7 +216,9 @@ def test_queries_do_not_grow_with_invoices(
 ) -> None:
     in_zuora(order)
     for n in range(1, invoices + 1):
-        invoice_for(world.a1.organisation, f"INV-{n}", n=n, subscription=order.subscription)
+        invoice_for(
+            world.a1.organisation, f"INV-{n}", n=n, subscription=factories.subscription_of(order)
+        )
     set_state(order, Target.ZUORA, OutboxState.RETRYING, next_attempt_at=timezone.now())
     client_a1.get(url(order))  # warm the session
     with django_assert_max_num_queries(ORDER_PAGE_QUERIES):

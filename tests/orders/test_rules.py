@@ -119,7 +119,9 @@ def test_the_earliest_start_date_is_accepted_and_is_the_pickers_minimum(
     form = form_for(world, start_date=earliest.isoformat())
     assert form.is_valid()
     assert f'min="{earliest.isoformat()}"' in str(form["start_date"])
-    assert place(world, offer, start_date=earliest).subscription.start_date == earliest
+    assert (
+        factories.subscription_of(place(world, offer, start_date=earliest)).start_date == earliest
+    )
 
 
 def test_the_summary_shown_is_what_the_order_bills(
@@ -130,5 +132,8 @@ def test_the_summary_shown_is_what_the_order_bills(
     order = place(world, offer, quantity=3)
     assert order.unit_price == shown.unit_price
     assert order.total_per_period == shown.total
-    amounts = {s.amount for s in order.subscription.schedules.filter(kind=ScheduleKind.BILLING)}
+    amounts = {
+        s.amount
+        for s in factories.subscription_of(order).schedules.filter(kind=ScheduleKind.BILLING)
+    }
     assert amounts == {shown.total}
