@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuthEvent, User
+from core.admin import ReadOnlyModelAdmin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -52,7 +50,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuthEvent)
-class AuthEventAdmin(admin.ModelAdmin):
+class AuthEventAdmin(ReadOnlyModelAdmin):
     """The authentication log: read-only, for every vendor staff member with the view permission."""
 
     list_display = ("at", "kind", "email", "method", "provider", "organisation", "ip_address")
@@ -73,12 +71,3 @@ class AuthEventAdmin(admin.ModelAdmin):
         "ip_address",
         "user_agent",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

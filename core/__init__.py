@@ -1,2 +1,2 @@
-"""The shell below every app: validators, the form mixin and the data-migration helpers; it
-knows nothing of the domain and imports no app."""
+"""The shell below every app: validators, the form mixin, the read-only admin bases and the
+data-migration helpers; it knows nothing of the domain and imports no app."""

@@ -8,15 +8,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyTabularInline
 from integrations.models import OutboxAttempt, OutboxMessage
 from integrations.sending import outbox_retry_now
 
 
-class OutboxAttemptInline(admin.TabularInline):
+class OutboxAttemptInline(ReadOnlyTabularInline):
     """The attempt log: written by the workers only, so it is read here, never edited."""
 
     model = OutboxAttempt
-    extra = 0
     fields = (
         "number",
         "worker",
@@ -28,14 +28,7 @@ class OutboxAttemptInline(admin.TabularInline):
         "remote_ids",
     )
     readonly_fields = fields
-    can_delete = False
     ordering = ("number",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(OutboxMessage)

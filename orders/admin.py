@@ -1,3 +1,6 @@
+"""Django admin for the commerce records. The portal's services write them and admins read them
+here; only a customer's own details may be corrected."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,21 +9,14 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from orders.models import Customer, Invoice, InvoiceItem, Order, Schedule, Subscription
 
 
-class ReadOnlyCommerceAdmin(admin.ModelAdmin):
-    """Commerce records are written by the portal's services; admins inspect them here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Customer)
-class CustomerAdmin(ReadOnlyCommerceAdmin):
+class CustomerAdmin(admin.ModelAdmin):
+    """Customers are created by the checkout and never added or deleted here."""
+
     list_display = (
         "company_name",
         "contact_name",
@@ -51,20 +47,21 @@ class CustomerAdmin(ReadOnlyCommerceAdmin):
         "salesforce_contact_id",
     )
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
-class ScheduleInline(admin.TabularInline):
-    model = Schedule
-    extra = 0
-    fields = ("date", "kind", "amount", "currency")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
+class ScheduleInline(ReadOnlyTabularInline):
+    model = Schedule
+    fields = ("date", "kind", "amount", "currency")
+    readonly_fields = fields
+
+
 @admin.register(Order)
-class OrderAdmin(ReadOnlyCommerceAdmin):
+class OrderAdmin(ReadOnlyModelAdmin):
     list_display = (
         "number",
         "organisation",
@@ -82,7 +79,7 @@ class OrderAdmin(ReadOnlyCommerceAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ReadOnlyCommerceAdmin):
+class SubscriptionAdmin(ReadOnlyModelAdmin):
     list_display = (
         "public_id",
         "organisation",
@@ -107,9 +104,8 @@ class SubscriptionAdmin(ReadOnlyCommerceAdmin):
     inlines = (ScheduleInline,)
 
 
-class InvoiceItemInline(admin.TabularInline):
+class InvoiceItemInline(ReadOnlyTabularInline):
     model = InvoiceItem
-    extra = 0
     fields = (
         "zuora_id",
         "subscription",
@@ -120,7 +116,6 @@ class InvoiceItemInline(admin.TabularInline):
         "service_end_date",
     )
     readonly_fields = fields
-    can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceItem]:
         # Each item names its subscription and customer by their __str__.
@@ -130,15 +125,9 @@ class InvoiceItemInline(admin.TabularInline):
             .select_related("subscription__offer", "subscription__customer", "customer")
         )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyCommerceAdmin):
+class InvoiceAdmin(ReadOnlyModelAdmin):
     """Invoices as the last pull from Zuora left them; Zuora is their source, never this admin."""
 
     list_display = (
@@ -159,6 +148,3 @@ class InvoiceAdmin(ReadOnlyCommerceAdmin):
     list_select_related = ("organisation", "customer")
     readonly_fields = [f.name for f in Invoice._meta.fields]
     inlines = (InvoiceItemInline,)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "guardian",
     "django_filters",
-    "django_tables2",
     "django_htmx",
     # Ours
     "accounts",

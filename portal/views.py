@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -16,20 +15,12 @@ from portal import health
 from portal_access.context import PartnerContext, portal_view
 
 
-def staff_home_url() -> str:
-    """The back office once it exists, else Django admin."""
-    try:
-        return reverse("backoffice:queue")
-    except NoReverseMatch:
-        return reverse("admin:index")
-
-
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their place: staff, partner users, everybody else."""
     if request.user.is_staff:
-        return redirect(staff_home_url())
+        return redirect("backoffice:queue")
     portal = own_portal(membership_for_user(user=request.user))
     if portal is not None:
         return redirect(portal.get_absolute_url())

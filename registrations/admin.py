@@ -7,12 +7,10 @@ the services (the back office), which keep the state machine, the feed and the n
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 
+from core.admin import ReadOnlyModelAdmin
 from registrations.models import (
     ActivityEntry,
     Attachment,
@@ -87,19 +85,8 @@ class ContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ("company",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(OpportunityRegistration)
-class OpportunityRegistrationAdmin(ReadOnlyAdmin):
+class OpportunityRegistrationAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "organisation", "company_name", "state", "assigned_to", "created_at")
     list_filter = ("state", "direction")
     search_fields = ("name", "company_name", "organisation__name")
@@ -110,7 +97,7 @@ class OpportunityRegistrationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(ReadOnlyAdmin):
+class OpportunityAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "organisation", "company", "stage", "status", "created_at")
     list_filter = ("stage", "status")
     search_fields = ("name", "organisation__name", "company__name")
@@ -119,7 +106,7 @@ class OpportunityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ActivityEntry)
-class ActivityEntryAdmin(ReadOnlyAdmin):
+class ActivityEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("registration", "kind", "side", "author", "created_at")
     list_filter = ("kind", "side")
     list_select_related = ("registration", "author")
@@ -127,7 +114,7 @@ class ActivityEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(ReadOnlyModelAdmin):
     # No link to the file here: files are served only by the access-checked views.
     list_display = ("original_name", "registration", "size", "uploaded_by", "created_at")
     exclude = ("file",)

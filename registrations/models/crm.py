@@ -52,10 +52,6 @@ class Company(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def website_url(self) -> str:
-        return f"https://{self.website}"
-
 
 class CompanyLink(models.Model):
     """Lets an organisation see (and register opportunities for) a company."""

@@ -209,10 +209,6 @@ class OpportunityRegistration(models.Model):
         return self.name
 
     @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
-    @property
     def contact_full_name(self) -> str:
         if self.contact is not None:
             return self.contact.full_name

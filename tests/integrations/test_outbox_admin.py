@@ -1,5 +1,5 @@
-"""Django admin: the outbox with its attempt log and "Retry now"; invoices read-only; the remote
-ids of customers and subscriptions shown, never editable."""
+"""Django admin: the outbox with its attempt log and "Retry now"; invoices, orders and
+subscriptions read-only; the remote ids of customers and subscriptions shown, never editable."""
 
 from __future__ import annotations
 
@@ -177,3 +177,13 @@ def test_customer_and_subscription_show_remote_ids_read_only(world: World, order
     assert "A-S00000007" in text
     assert "8a80sub" in text
     assert 'name="zuora_subscription_number"' not in text
+
+
+def test_orders_and_subscriptions_are_read_only(world: World, order: Order) -> None:
+    client = client_for(world.admin)
+    for model, pk in (("order", order.pk), ("subscription", factories.subscription_of(order).pk)):
+        url = f"/admin/orders/{model}/{pk}/change/"
+        assert client.get(url).status_code == 200, model
+        assert client.post(url, {}).status_code == 403, model
+        assert client.get(f"/admin/orders/{model}/add/").status_code == 403, model
+        assert client.get(f"/admin/orders/{model}/{pk}/delete/").status_code == 403, model

@@ -15,6 +15,7 @@ import pytest
 import requests
 from lxml import etree
 
+from integrations.errors import IntegrationError
 from integrations.fakes.base import RunningFake
 from integrations.fakes.zuora import SOAP_ENV, ZuoraFake, deserialize_strict
 from integrations.zuora.client import FNS, ONS, ZNS, load_wsdl, zoql_select
@@ -219,9 +220,9 @@ def exchanges(tmp_path: Path) -> Iterator[list[tuple[str, bytes, int, bytes]]]:
             timeout=5,
         )
         client.account_by_number("EC-1")  # a Fault, then a new login
-        with pytest.raises(Exception, match="INVALID_VALUE"):
+        with pytest.raises(IntegrationError, match="INVALID_VALUE"):
             make_client(running, password="wrong").query("select Id from Account")
-        with pytest.raises(Exception, match="DUPLICATE_VALUE"):
+        with pytest.raises(IntegrationError, match="DUPLICATE_VALUE"):
             subscribe_new(client)
         assert isinstance(running.service, ZuoraFake)
         yield list(running.service.wire)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from registrations import services
 from registrations.models import ActivityEntry, EntryKind, Side
@@ -70,7 +71,7 @@ def test_work_notes_send_no_email(world: World, django_capture_on_commit_callbac
 
 def test_partners_cannot_write_work_notes(world: World) -> None:
     registration = make_registration(world.a1)
-    with pytest.raises(Exception, match="Only vendor staff"):
+    with pytest.raises(ValidationError, match="Only vendor staff"):
         services.comment_add(
             registration=registration,
             actor=world.a1.member,

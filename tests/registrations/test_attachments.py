@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registrations import services
@@ -99,7 +100,7 @@ def test_files_listed_on_the_registration(world: World) -> None:
 def test_the_service_enforces_the_limits_too(world: World) -> None:
     registration = make_registration(world.a1)
     bad = SimpleUploadedFile("run.exe", b"MZ", content_type="application/pdf")
-    with pytest.raises(Exception, match="not accepted"):
+    with pytest.raises(ValidationError, match="not accepted"):
         services.attachments_add(registration=registration, actor=world.a1.member, files=[bad])
     assert not Attachment.objects.exists()
 

@@ -59,6 +59,19 @@ class Browser:
     request: AuthnRequest
 
 
+OUR_ENTITY_ID = "http://testserver/accounts/saml/a1-saml/metadata/"
+
+
+def our_metadata(idp: TestIdentityProvider) -> str:
+    """Our service provider's metadata as the IdP trusts it (the IdP may trust others too: one
+    test adds another service provider, so the last one trusted need not be ours)."""
+    return next(
+        metadata
+        for metadata in reversed(idp._sp_metadata)
+        if f'entityID="{OUR_ENTITY_ID}"' in metadata
+    )
+
+
 def begin(idp: TestIdentityProvider, email: str, next_url: str = "") -> Browser:
     """Type the address on the sign-in page; the portal sends the browser to the IdP."""
     client = Client(headers={"host": "testserver"})
@@ -192,7 +205,7 @@ class TestRefusedResponses:
     ) -> None:
         other = "https://other-sp.test/metadata/"
         # The IdP also serves another service provider; its assertion for that one arrives here.
-        ours = idp._sp_metadata[-1]
+        ours = our_metadata(idp)
         if not any(other in metadata for metadata in idp._sp_metadata):
             idp.trust_sp(ours.replace("http://testserver/accounts/saml/a1-saml/metadata/", other))
         _, response = sign_in(idp, "dana@a1.partner.test", [], audience=other)
@@ -251,7 +264,7 @@ class TestRefusedResponses:
         self, tmp_path: Path, idp: TestIdentityProvider, provider: IdentityProvider
     ) -> None:
         impostor = TestIdentityProvider(tmp_path)
-        impostor.trust_sp(idp._sp_metadata[-1])
+        impostor.trust_sp(our_metadata(idp))
         browser = begin(idp, "dana@a1.partner.test")
         response = post_response(
             browser,
