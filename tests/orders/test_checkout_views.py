@@ -58,6 +58,11 @@ def new_customer_post(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def rendered_customers(response: Any) -> int:
+    """The customer picker's options on the page (one per customer, by its public id)."""
+    return sum(str(customer.public_id) in response.text for customer in Customer.objects.all())
+
+
 class TestCheckoutPage:
     def test_shows_the_form_terms_and_summary(self, client_a1: Client, offer: Offer) -> None:
         response = client_a1.get(URL)
@@ -164,11 +169,14 @@ class TestCheckoutPage:
         # session, user, the session policy's membership check, portal, membership, offer
         # (+checkout page), customer picker, nav sections
         with django_assert_num_queries(8):
-            assert client_a1.get(URL).status_code == 200
+            response = client_a1.get(URL)
+        assert response.status_code == 200
+        assert rendered_customers(response) == 2
         add(60)
         with django_assert_num_queries(8):
             response = client_a1.get(URL)
         assert response.context["picker"].has_more is True
+        assert rendered_customers(response) == len(response.context["picker"].customers) > 2
 
 
 class TestPlacingAnOrder:
@@ -335,4 +343,6 @@ class TestConfirmation:
         # session, user, the session policy's membership check, portal, membership, order
         # (+customer, offer, user, subscription), schedules, outbox, nav sections
         with django_assert_num_queries(9):
-            client_a1.get(location)
+            response = client_a1.get(location)
+        assert response.text.count('data-testid="sync-state"') == 2
+        assert 'data-testid="subscription-status"' in response.text

@@ -74,4 +74,6 @@ def test_portal_home_query_count_is_constant(
     # timestamp, written at most once a minute (savepoint, UPDATE, release inside the test's
     # transaction)
     with django_assert_max_num_queries(10):
-        assert client.get("/p/alpha/").status_code == 200
+        response = client.get("/p/alpha/")
+    assert response.status_code == 200
+    assert response.text.count("data-section=") == len(response.context["sections"]) > 0
