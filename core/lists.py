@@ -22,7 +22,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from core.paging import paginate
+from core.keyset import KeysetPage
+from core.paging import Page, paginate
 
 # A spreadsheet runs a cell starting with one of these as a formula ("CSV injection"): partner
 # text reaches agents' spreadsheets, so such cells are quoted.
@@ -30,6 +31,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORT_PARAMETER = "export"
 EXPORT_CSV = "csv"
+
+
+# How a list pages: by page number (``core.paging``, capped) or by key (``core.keyset``).
+type Paginator = Callable[[HttpRequest, QuerySet[Any]], Page | KeysetPage[Any]]
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -99,9 +104,11 @@ def list_response[M: Model](
     template: str,
     context: Mapping[str, Any],
     export_filename: str | None = None,
+    paginate: Paginator = paginate,
 ) -> HttpResponseBase:
     """A list page: the full page, only its ``results`` partial for htmx, or (with
-    ``?export=csv`` and an ``export_filename``) every filtered row as CSV.
+    ``?export=csv`` and an ``export_filename``) every filtered row as CSV. ``paginate`` is
+    ``core.paging.paginate`` (numbered pages) or ``core.keyset.keyset_paginate``.
 
     The template renders the table's header from ``columns`` and includes the shared filter and
     footer partials; the footer shows the export link when the list exports.

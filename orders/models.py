@@ -75,10 +75,7 @@ class Customer(models.Model):
             models.Index(
                 fields=("organisation", "company_name", "id"), name="customer_org_company"
             ),
-            models.Index(
-                fields=("organisation", "last_name", "first_name", "id"),
-                name="customer_org_contact",
-            ),
+            models.Index(fields=("organisation", "last_name", "id"), name="customer_org_contact"),
             models.Index(fields=("organisation", "email", "id"), name="customer_org_email"),
             models.Index(
                 fields=("organisation", "active_subscriptions", "id"),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q, Sum
 
+from core.lists import Filtered
+from orders.filters import CustomerFilter
 from orders.models import Customer, Invoice, InvoiceItem, Order, Subscription
 from partners.models import PartnerOrganisation
 from partners.scoping import get_for_partner_or_404, scope_to_partner
@@ -69,3 +74,96 @@ def invoices_for_subscription(
     billed = InvoiceItem.objects.filter(subscription=subscription).values("invoice_id")
     invoices = Invoice.objects.filter(Q(subscription=subscription) | Q(pk__in=billed))
     return list(scope_to_partner(invoices, partner=partner).order_by("-invoice_date", "-id"))
+
+
+# ------------------------------------------------------------------------------------------------
+# The customers list and page
+# ------------------------------------------------------------------------------------------------
+def customer_list(
+    *, partner: PartnerOrganisation, filters: Mapping[str, Any] | None
+) -> Filtered[Customer]:
+    """Every customer of the organisation (members and supervisors alike), searched and sorted;
+    by account name unless a sort is asked for."""
+    customers = scope_to_partner(Customer.objects.all(), partner=partner).order_by(
+        "company_name", "id"
+    )
+    filterset = CustomerFilter(filters, queryset=customers)
+    return Filtered(rows=filterset.qs, form=filterset.form)
+
+
+def customer_exists_for_partner(*, partner: PartnerOrganisation) -> bool:
+    """Has the organisation any customer at all (the list's empty state says which it is)?"""
+    return scope_to_partner(Customer.objects.all(), partner=partner).exists()
+
+
+def customer_get_for_partner_or_404(*, partner: PartnerOrganisation, public_id: object) -> Customer:
+    return get_for_partner_or_404(Customer.objects.all(), partner=partner, public_id=public_id)
+
+
+# The customer page shows this many of the newest orders and invoices, with a link to the rest.
+CUSTOMER_PAGE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    invoiced: Decimal
+    outstanding: Decimal
+
+    @property
+    def paid(self) -> Decimal:
+        return self.invoiced - self.outstanding
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """What the customer page shows: the subscriptions (each with its orders, newest first, and
+    their outbox rows), the newest orders and invoices, and the invoice totals per currency."""
+
+    subscriptions: list[Subscription]
+    orders: list[Order]
+    more_orders: bool
+    invoices: list[Invoice]
+    more_invoices: bool
+    totals: list[CurrencyTotals]
+
+
+def customer_record(*, partner: PartnerOrganisation, customer: Customer) -> CustomerRecord:
+    """Seven queries, whatever the customer's history: subscriptions, their orders and outbox
+    rows; the newest orders and their outbox rows; the newest invoices; the totals."""
+    trail = Order.objects.order_by("-created_at", "-id").prefetch_related("outbox_messages")
+    subscriptions = list(
+        scope_to_partner(Subscription.objects.filter(customer=customer), partner=partner)
+        .select_related("offer")
+        .prefetch_related(Prefetch("orders", queryset=trail))
+        .order_by("-start_date", "-id")
+    )
+    orders = list(
+        scope_to_partner(Order.objects.filter(customer=customer), partner=partner)
+        .select_related("offer", "placed_by")
+        .prefetch_related("outbox_messages")
+        .order_by("-created_at", "-id")[: CUSTOMER_PAGE_ROWS + 1]
+    )
+    billed = InvoiceItem.objects.filter(customer=customer).values("invoice_id")
+    invoices = list(
+        scope_to_partner(
+            Invoice.objects.filter(Q(customer=customer) | Q(pk__in=billed)), partner=partner
+        ).order_by("-invoice_date", "-id")[: CUSTOMER_PAGE_ROWS + 1]
+    )
+    totals = [
+        CurrencyTotals(
+            currency=row["currency"], invoiced=row["invoiced"], outstanding=row["outstanding"]
+        )
+        for row in scope_to_partner(Invoice.objects.filter(customer=customer), partner=partner)
+        .order_by("currency")
+        .values("currency")
+        .annotate(invoiced=Sum("amount"), outstanding=Sum("balance"))
+    ]
+    return CustomerRecord(
+        subscriptions=subscriptions,
+        orders=orders[:CUSTOMER_PAGE_ROWS],
+        more_orders=len(orders) > CUSTOMER_PAGE_ROWS,
+        invoices=invoices[:CUSTOMER_PAGE_ROWS],
+        more_invoices=len(invoices) > CUSTOMER_PAGE_ROWS,
+        totals=totals,
+    )

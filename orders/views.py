@@ -49,6 +49,14 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
     picker = selectors.customer_picker(
         partner=ctx.organisation, query=request.GET.get("customer_q", "")
     )
+    # "New order for this customer" (the customer page) chooses the customer up front.
+    chosen = selectors.customer_get_for_partner(
+        partner=ctx.organisation, public_id=request.GET.get("customer", "")
+    )
+    if chosen is not None and chosen not in picker.customers:
+        picker = selectors.CustomerPage(
+            customers=[chosen, *picker.customers], has_more=picker.has_more
+        )
     form_kwargs: dict[str, Any] = {
         "partner": ctx.organisation,
         "earliest_start": earliest_start,
@@ -85,6 +93,7 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
         form = CheckoutForm(
             initial={
                 "customer_mode": EXISTING if picker.customers else NEW,
+                "existing_customer": str(chosen.public_id) if chosen else "",
                 "quantity": MIN_QUANTITY,
                 "start_date": earliest_start,
                 "idempotency_key": uuid.uuid4(),

@@ -12,6 +12,7 @@ from offers import views as offer_views
 from orders import views as order_views
 from portal import views as portal_views
 from registrations import urls as registration_urls
+from selfservice import partner_urls as selfservice_urls
 
 app_name = "portal"
 
@@ -32,4 +33,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("orders/<uuid:order_id>/", order_views.order_detail, name="order"),
     *registration_urls.urlpatterns,
+    *selfservice_urls.urlpatterns,
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "offers",
     "orders",
     "registrations",
+    "selfservice",
     "integrations",
     # The project package, on top: installed for its seed_demo command, which imports every app.
     "portal",

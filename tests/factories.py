@@ -239,6 +239,25 @@ class PricingPageFactory(DjangoModelFactory[PricingPage]):
     title = factory.LazyAttribute(lambda o: f"{o.label.title()} plans")
 
 
+class CustomerFactory(DjangoModelFactory[Customer]):
+    """A customer record as the checkout leaves it (without its orders: see ``place_order``)."""
+
+    class Meta:
+        model = Customer
+
+    organisation = factory.SubFactory(PartnerOrganisationFactory)
+    company_name = factory.Sequence(lambda n: f"Customer {n} Ltd")
+    first_name = "Casey"
+    last_name = factory.Sequence(lambda n: f"Buyer{n}")
+    email = factory.Sequence(lambda n: f"buyer{n}@customer{n}.test")
+    phone = "+44 20 7946 0000"
+    address_line1 = "1 High Street"
+    city = "London"
+    postal_code = "EC1A 1BB"
+    country = "GB"
+    created_by = factory.SubFactory(UserFactory)
+
+
 def new_customer_data(n: int = 1, **overrides: str) -> CustomerData:
     fields = {
         "company_name": f"Customer {n} Ltd",

@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['organisation', 'last_name', 'first_name', 'id'], name='customer_org_contact'),
+            index=models.Index(fields=['organisation', 'last_name', 'id'], name='customer_org_contact'),
         ),
         migrations.AddIndex(
             model_name='customer',

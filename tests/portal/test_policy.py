@@ -86,12 +86,21 @@ def attachment_of(tenant: Tenant) -> object:
     ).public_id
 
 
+def customer_of(tenant: Tenant) -> object:
+    offer = factories.OfferFactory.create(eligible=[tenant.organisation])
+    order = factories.place_order(
+        organisation=tenant.organisation, actor=tenant.member, offer=offer
+    )
+    return order.customer.public_id
+
+
 # Tenant-owned objects: for each URL parameter, make one owned by ``tenant`` and return its id.
 OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
     "order_id": order_of,
     "registration_id": registration_of,
     "opportunity_id": opportunity_of,
     "attachment_id": attachment_of,
+    "customer_id": customer_of,
 }
 
 # Parameters naming shared (non-tenant) objects of portal alpha: the value to use.
@@ -134,6 +143,7 @@ def test_tenant_owned_urls_are_swept() -> None:
         "order",
         "registration_detail",
         "opportunity_detail",
+        "customer",
     }
 
 

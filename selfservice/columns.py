@@ -1,0 +1,22 @@
+"""The self-service lists' columns, each declared once: the table's header and the CSV's."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.lists import Column
+from orders.models import Customer
+
+CUSTOMER_COLUMNS: tuple[Column[Customer], ...] = (
+    Column(_("Account name"), lambda c: c.company_name),
+    Column(_("Contact"), lambda c: c.contact_name),
+    Column(_("Email"), lambda c: c.email),
+    Column(_("Active subscriptions"), lambda c: c.active_subscriptions, numeric=True),
+    Column(_("Unpaid balance"), lambda c: c.unpaid_balance, numeric=True),
+    Column(_("Created"), lambda c: timezone.localtime(c.created_at).date().isoformat()),
+    Column(_("Phone"), lambda c: c.phone, in_table=False),
+    Column(_("City"), lambda c: c.city, in_table=False),
+    Column(_("Country"), lambda c: str(c.country), in_table=False),
+    Column(_("Customer id"), lambda c: c.public_id, in_table=False),
+)

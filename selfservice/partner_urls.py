@@ -1,0 +1,13 @@
+"""The self-service pages of a portal (included by portal/portal_urls.py, namespace
+``portal``). Every view here is wrapped by ``portal_view``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from selfservice import views
+
+urlpatterns = [
+    path("customers/", views.customer_list, name="customers"),
+    path("customers/<uuid:customer_id>/", views.customer_detail, name="customer"),
+]
