@@ -299,7 +299,9 @@ class Invoice(models.Model):
     owner = models.CharField(_("invoice owner"), max_length=16, choices=InvoiceOwner.choices)
     number = models.CharField(_("number"), max_length=64)
     invoice_date = models.DateField(_("invoice date"))
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    # Zuora always sets one; the sync falls back to the invoice date rather than leave it empty
+    # (the list sorts by it, and a key with NULLs cannot be paged by key).
+    due_date = models.DateField(_("due date"))
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=2)
     status = models.CharField(_("status"), max_length=32)
@@ -314,6 +316,25 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ("-invoice_date", "-id")
+        indexes = [
+            # The invoices list: its sorts (keyset, both ways) and its filters. Each is led by
+            # the organisation, so a partner's pages never read another's rows.
+            models.Index(fields=("organisation", "invoice_date", "id"), name="invoice_org_date"),
+            models.Index(fields=("organisation", "due_date", "id"), name="invoice_org_due"),
+            models.Index(fields=("organisation", "amount", "id"), name="invoice_org_amount"),
+            models.Index(fields=("organisation", "balance", "id"), name="invoice_org_balance"),
+            models.Index(fields=("organisation", "number", "id"), name="invoice_org_number"),
+            # Unpaid and overdue: the few invoices with money owed, by date.
+            models.Index(
+                fields=("organisation", "invoice_date", "id"),
+                condition=Q(balance__gt=0),
+                name="invoice_org_unpaid_date",
+            ),
+            models.Index(
+                fields=("organisation", "owner", "invoice_date", "id"),
+                name="invoice_org_owner_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -342,3 +363,39 @@ class InvoiceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} · {self.amount}"
+
+
+class PaymentState(models.TextChoices):
+    """How an invoice stands for the partner: settled, or money still owed."""
+
+    PAID = "paid", _("Paid")
+    UNPAID = "unpaid", _("Unpaid")
+
+
+class InvoiceSummary(models.Model):
+    """Totals of an organisation's invoices per owner, payment state, currency and invoice
+    month, kept by the invoice sync in the transaction that writes the invoices.
+
+    The invoices list shows its totals from these rows: a few dozen per organisation and year,
+    where an exact SUM over a million invoices would read every one of them.
+    """
+
+    organisation = partner_fk("invoice_summaries")
+    owner = models.CharField(max_length=16, choices=InvoiceOwner.choices)
+    payment_state = models.CharField(max_length=8, choices=PaymentState.choices)
+    currency = models.CharField(max_length=3)
+    month = models.DateField(help_text=_("The first day of the invoices' month."))
+    count = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    balance = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("organisation", "owner", "payment_state", "currency", "month"),
+                name="invoice_summary_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m} {self.payment_state} {self.currency}"

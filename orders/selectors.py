@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from core.lists import Filtered
-from orders.filters import CustomerFilter
-from orders.models import Customer, Invoice, InvoiceItem, Order, Subscription
+from orders.filters import BalanceState, CustomerFilter, InvoiceFilter
+from orders.models import Customer, Invoice, InvoiceItem, InvoiceSummary, Order, Subscription
 from partners.models import PartnerOrganisation
 from partners.scoping import get_for_partner_or_404, scope_to_partner
 
@@ -166,4 +168,117 @@ def customer_record(*, partner: PartnerOrganisation, customer: Customer) -> Cust
         invoices=invoices[:CUSTOMER_PAGE_ROWS],
         more_invoices=len(invoices) > CUSTOMER_PAGE_ROWS,
         totals=totals,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The invoices list
+# ------------------------------------------------------------------------------------------------
+def _customer_choices(
+    *, partner: PartnerOrganisation, filters: Mapping[str, Any] | None
+) -> QuerySet[Customer]:
+    """The invoices list's customer filter offers (and accepts) only the customer asked for."""
+    customers = scope_to_partner(Customer.objects.all(), partner=partner)
+    wanted = (filters or {}).get("customer") or ""
+    try:
+        return customers.filter(public_id=uuid.UUID(str(wanted)))
+    except ValueError:
+        return customers.none()
+
+
+def invoice_list(
+    *, partner: PartnerOrganisation, filters: Mapping[str, Any] | None, today: date
+) -> Filtered[Invoice]:
+    """The organisation's invoices (every owner), filtered, newest first unless sorted."""
+    invoices = (
+        scope_to_partner(Invoice.objects.all(), partner=partner)
+        .select_related("customer")
+        .order_by("-invoice_date", "-id")
+    )
+    filterset = InvoiceFilter(
+        filters,
+        queryset=invoices,
+        choices={"customer": _customer_choices(partner=partner, filters=filters)},
+        today=today,
+    )
+    return Filtered(rows=filterset.qs, form=filterset.form)
+
+
+def invoice_get_for_partner_or_404(*, partner: PartnerOrganisation, public_id: object) -> Invoice:
+    return get_for_partner_or_404(Invoice.objects.all(), partner=partner, public_id=public_id)
+
+
+# Filters the summary rows cannot answer show totals only below this many matching invoices:
+# summing 10,000 rows costs a few milliseconds, a million a second.
+TOTALS_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class CurrencyCount:
+    currency: str
+    count: int
+    amount: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    """The totals of the listed invoices per currency, or ``None`` when the filters select too
+    many for an exact sum that the summary cannot give."""
+
+    per_currency: list[CurrencyCount] | None
+    from_summary: bool
+
+
+def _summary_answers(form: Any) -> bool:
+    """The summary is kept per owner and paid/unpaid: it answers those filters alone (and no
+    filter at all: an unbound form)."""
+    if not form.is_bound:
+        return True
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    dates = data.get("issued")
+    return (
+        data.get("state") in ("", None, BalanceState.PAID, BalanceState.UNPAID)
+        and data.get("customer") is None
+        and not (dates and (dates.start or dates.stop))
+    )
+
+
+def invoice_totals(*, partner: PartnerOrganisation, listing: Filtered[Invoice]) -> InvoiceTotals:
+    form = listing.form
+    if _summary_answers(form):
+        rows = scope_to_partner(InvoiceSummary.objects.all(), partner=partner)
+        data = form.cleaned_data if form.is_bound else {}
+        if owner := data.get("owner"):
+            rows = rows.filter(owner=owner)
+        if state := data.get("state"):
+            rows = rows.filter(payment_state=state)
+        totals = (
+            rows.order_by("currency")
+            .values("currency")
+            .annotate(n=Sum("count"), amount=Sum("amount"), balance=Sum("balance"))
+        )
+        return InvoiceTotals(
+            per_currency=[
+                CurrencyCount(row["currency"], row["n"], row["amount"], row["balance"])
+                for row in totals
+                if row["n"]
+            ],
+            from_summary=True,
+        )
+    matching = listing.rows.order_by()
+    if matching.values("pk")[: TOTALS_CAP + 1].count() > TOTALS_CAP:
+        return InvoiceTotals(per_currency=None, from_summary=False)
+    sums = (
+        matching.values("currency")
+        .annotate(n=Count("pk"), amount=Sum("amount"), balance=Sum("balance"))
+        .order_by("currency")
+    )
+    return InvoiceTotals(
+        per_currency=[
+            CurrencyCount(row["currency"], row["n"], row["amount"], row["balance"]) for row in sums
+        ],
+        from_summary=False,
     )

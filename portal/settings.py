@@ -209,6 +209,8 @@ ZUORA_USERNAME = env.str("ZUORA_USERNAME", default="api@vendor.example")
 ZUORA_PASSWORD = env.str("ZUORA_PASSWORD", default="demo-zuora-2026")
 # Seconds for any one HTTP call (zeep has no timeout of its own).
 ZUORA_TIMEOUT = env.float("ZUORA_TIMEOUT", default=30.0)
+# A page that waits for Zuora (an invoice's PDF) waits this long at most, then says so.
+ZUORA_PAGE_TIMEOUT = env.float("ZUORA_PAGE_TIMEOUT", default=10.0)
 # A session is renewed before Zuora's idle timeout (15 minutes by default) would expire it.
 ZUORA_SESSION_TTL = env.int("ZUORA_SESSION_TTL", default=10 * 60)
 # Subscription.Name = prefix + order number: keeps environments sharing a sandbox apart.

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.lists import Column
-from orders.models import Customer
+from orders.models import Customer, Invoice
 
 CUSTOMER_COLUMNS: tuple[Column[Customer], ...] = (
     Column(_("Account name"), lambda c: c.company_name),
@@ -19,4 +19,23 @@ CUSTOMER_COLUMNS: tuple[Column[Customer], ...] = (
     Column(_("City"), lambda c: c.city, in_table=False),
     Column(_("Country"), lambda c: str(c.country), in_table=False),
     Column(_("Customer id"), lambda c: c.public_id, in_table=False),
+)
+
+
+def _customer(invoice: Invoice) -> str:
+    # A partner-owned invoice may bill several customers: it names none of them.
+    return invoice.customer.company_name if invoice.customer else ""
+
+
+INVOICE_COLUMNS: tuple[Column[Invoice], ...] = (
+    Column(_("Invoice date"), lambda i: i.invoice_date.isoformat()),
+    Column(_("Due date"), lambda i: i.due_date.isoformat()),
+    Column(_("Number"), lambda i: i.number),
+    Column(_("Customer"), _customer),
+    Column(_("Amount"), lambda i: i.amount, numeric=True),
+    Column(_("Balance"), lambda i: i.balance, numeric=True),
+    Column(_("Status"), lambda i: i.status),
+    Column(_("Invoice owner"), lambda i: i.get_owner_display()),
+    Column(_("Currency"), lambda i: i.currency, in_table=False),
+    Column(_("Customer id"), lambda i: i.customer.public_id if i.customer else "", in_table=False),
 )

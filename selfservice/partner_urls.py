@@ -10,4 +10,6 @@ from selfservice import views
 urlpatterns = [
     path("customers/", views.customer_list, name="customers"),
     path("customers/<uuid:customer_id>/", views.customer_detail, name="customer"),
+    path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/<uuid:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
 ]

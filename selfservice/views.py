@@ -1,4 +1,4 @@
-"""A partner organisation's customers, under /p/<path_name>/ (every view wrapped by
+"""A partner organisation's customers and invoices, under /p/<path_name>/ (every view wrapped by
 ``portal_view``; every read through ``orders.selectors``, scoped to the organisation: another
 organisation's customer answers 404 like a missing one)."""
 
@@ -9,13 +9,16 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.keyset import keyset_paginate
 from core.lists import list_response
 from orders import selectors
 from portal_access.context import PartnerContext, portal_view
-from selfservice.columns import CUSTOMER_COLUMNS
+from selfservice.columns import CUSTOMER_COLUMNS, INVOICE_COLUMNS
+from selfservice.files import invoice_pdf_response
 
 
 @require_GET
@@ -53,3 +56,37 @@ def customer_detail(
             "record": selectors.customer_record(partner=ctx.organisation, customer=customer),
         },
     )
+
+
+@require_GET
+@portal_view
+def invoice_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
+    """The organisation's invoices: balance (paid, unpaid, overdue), date range, customer and
+    owner filters; sorts; keyset pages; totals per currency; CSV; each invoice's PDF."""
+    today = timezone.localdate()
+    listing = selectors.invoice_list(partner=ctx.organisation, filters=request.GET, today=today)
+    return list_response(
+        request,
+        listing=listing,
+        columns=INVOICE_COLUMNS,
+        template="selfservice/invoice_list.html",
+        context={
+            "ctx": ctx,
+            "today": today,
+            "totals": selectors.invoice_totals(partner=ctx.organisation, listing=listing),
+            "totals_cap": selectors.TOTALS_CAP,
+        },
+        export_filename="invoices",
+        paginate=keyset_paginate,
+    )
+
+
+@require_GET
+@portal_view
+def invoice_pdf(request: HttpRequest, ctx: PartnerContext, invoice_id: uuid.UUID) -> HttpResponse:
+    """The invoice's PDF from Zuora: only the owning organisation's (another's answers 404)."""
+    invoice = selectors.invoice_get_for_partner_or_404(
+        partner=ctx.organisation, public_id=invoice_id
+    )
+    back = reverse("portal:invoices", kwargs={"path_name": ctx.portal.path_name})
+    return invoice_pdf_response(request, invoice, back_url=back)

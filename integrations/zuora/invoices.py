@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.validators import is_zuora_id
 from integrations.zuora.client import ZuoraClient
-from orders.aggregates import customers_recount
+from orders.aggregates import customers_recount, invoice_summaries_move, summary_share
 from orders.models import Customer, Invoice, InvoiceItem, Subscription
 from partners.models import InvoiceOwner, PartnerOrganisation
 
@@ -83,6 +83,7 @@ def invoice_upsert(
         currency = partner.zuora_account_currency
     else:
         currency = linked[0].offer.currency if linked else ""
+    invoice_date = _date(record.get("InvoiceDate")) or timezone.localdate()
     with transaction.atomic():
         existing = Invoice.objects.filter(zuora_id=record["Id"]).first()
         if existing is not None and existing.organisation_id != partner.pk:
@@ -95,8 +96,8 @@ def invoice_upsert(
                 "zuora_account_id": account_id,
                 "owner": InvoiceOwner.PARTNER if own_account else InvoiceOwner.END_CUSTOMER,
                 "number": record.get("InvoiceNumber") or record["Id"],
-                "invoice_date": _date(record.get("InvoiceDate")) or timezone.localdate(),
-                "due_date": _date(record.get("DueDate")),
+                "invoice_date": invoice_date,
+                "due_date": _date(record.get("DueDate")) or invoice_date,
                 "amount": _decimal(record.get("Amount")),
                 "balance": _decimal(record.get("Balance")),
                 "status": record.get("Status") or "",
@@ -122,7 +123,12 @@ def invoice_upsert(
                     "service_end_date": _date(item.get("ServiceEndDate")),
                 },
             )
-        # The customers' unpaid balances, in the transaction that changed what they sum.
+        # The customers' unpaid balances and the invoice totals, in the transaction that
+        # changed what they sum.
+        invoice_summaries_move(
+            old=summary_share(existing) if existing is not None else None,
+            new=summary_share(invoice),
+        )
         touched = {invoice.customer_id, existing.customer_id if existing else None}
         customers_recount(customer_ids=[pk for pk in touched if pk is not None])
     return invoice

@@ -125,6 +125,7 @@ def invoice(world: World, order: Order) -> Invoice:
         owner="partner",
         number="INV-00000042",
         invoice_date=date(2026, 11, 1),
+        due_date=date(2026, 12, 1),
         amount=Decimal("25.00"),
         balance=Decimal("25.00"),
         status="Posted",

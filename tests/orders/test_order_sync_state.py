@@ -137,6 +137,7 @@ def invoice_for(
         owner="partner",
         number=number,
         invoice_date=date(2026, 11, n),
+        due_date=date(2026, 12, n),
         amount=Decimal("25.00"),
         balance=Decimal("10.00"),
         status="Posted",

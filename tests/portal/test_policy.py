@@ -9,13 +9,19 @@ or as a shared, non-tenant value (``SHARED_PARAMS``); an undeclared parameter fa
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
+from orders.models import Invoice
+from partners.models import InvoiceOwner
 from portal_access.context import POLICY_ATTRIBUTE
 from tests import factories
 from tests.world import Tenant, World
@@ -94,6 +100,23 @@ def customer_of(tenant: Tenant) -> object:
     return order.customer.public_id
 
 
+def invoice_of(tenant: Tenant) -> object:
+    return Invoice.objects.create(
+        organisation=tenant.organisation,
+        zuora_id=f"8a80inv{uuid.uuid4().hex[:25]}",
+        zuora_account_id="8a80acc0000000000000000000000001",
+        owner=InvoiceOwner.PARTNER,
+        number="INV-SWEEP",
+        invoice_date=date(2026, 11, 1),
+        due_date=date(2026, 12, 1),
+        amount=Decimal("10.00"),
+        balance=Decimal("10.00"),
+        status="Posted",
+        currency="EUR",
+        synced_at=timezone.now(),
+    ).public_id
+
+
 # Tenant-owned objects: for each URL parameter, make one owned by ``tenant`` and return its id.
 OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
     "order_id": order_of,
@@ -101,6 +124,7 @@ OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
     "opportunity_id": opportunity_of,
     "attachment_id": attachment_of,
     "customer_id": customer_of,
+    "invoice_id": invoice_of,
 }
 
 # Parameters naming shared (non-tenant) objects of portal alpha: the value to use.
@@ -144,6 +168,7 @@ def test_tenant_owned_urls_are_swept() -> None:
         "registration_detail",
         "opportunity_detail",
         "customer",
+        "invoice_pdf",
     }
 
 

@@ -236,6 +236,7 @@ def test_the_customer_page_shows_the_record(world: World) -> None:
         owner=InvoiceOwner.END_CUSTOMER,
         number="INV-1",
         invoice_date=timezone.localdate(),
+        due_date=timezone.localdate(),
         amount=Decimal("120.00"),
         balance=Decimal("20.00"),
         status="Posted",
