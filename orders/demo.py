@@ -51,6 +51,19 @@ CUSTOMERS = {
         postal_code="75002",
         country="FR",
     ),
+    # carol@customer.example (the demo's end customer) buys from both partners: /account/ shows
+    # both subscriptions, and the invoices Contoso bills to her (Northwind owns its invoices).
+    "carol": CustomerData(
+        company_name="Carol's Café",
+        first_name="Carol",
+        last_name="Customer",
+        email="carol@customer.example",
+        phone="+44 20 7946 0202",
+        address_line1="3 Market Square",
+        city="York",
+        postal_code="YO1 7HY",
+        country="GB",
+    ),
 }
 
 
@@ -90,5 +103,7 @@ def seed(partners: PartnersDemo, offers: OffersDemo) -> None:
         DemoOrder("nw-2", northwind, users["sam"], "woodgrove", "PRM-YEARLY", 20),
         DemoOrder("nw-3", northwind, users["alice"], "tailspin", "PRM-MONTHLY", 2),
         DemoOrder("co-1", contoso, users["bob"], "litware", "STD-YEARLY", 3),
+        DemoOrder("nw-carol", northwind, users["alice"], "carol", "STD-MONTHLY", 1),
+        DemoOrder("co-carol", contoso, users["bob"], "carol", "STD-MONTHLY", 2),
     ]:
         _place(demo_order, offers)

@@ -85,6 +85,8 @@ class Customer(models.Model):
                 fields=("organisation", "unpaid_balance", "id"), name="customer_org_unpaid"
             ),
             models.Index(fields=("organisation", "created_at", "id"), name="customer_org_created"),
+            # An end customer's own records, at every partner (/account/).
+            models.Index(Lower("email"), name="customer_email"),
             # The invoice sync finds the customer of a Zuora account.
             models.Index(
                 fields=("zuora_account_id",),

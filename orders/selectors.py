@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,11 +11,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Lower
+from django.http import Http404
 
 from core.lists import Filtered
 from orders.filters import BalanceState, CustomerFilter, InvoiceFilter
 from orders.models import Customer, Invoice, InvoiceItem, InvoiceSummary, Order, Subscription
-from partners.models import PartnerOrganisation
+from partners.models import InvoiceOwner, PartnerOrganisation
 from partners.scoping import get_for_partner_or_404, scope_to_partner
 
 PICKER_SIZE = 50
@@ -282,3 +284,49 @@ def invoice_totals(*, partner: PartnerOrganisation, listing: Filtered[Invoice]) 
         ],
         from_summary=False,
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# The end customer's own records (/account/)
+# ------------------------------------------------------------------------------------------------
+# An end customer has a few records with each partner; past this many the page says so.
+ACCOUNT_ROWS = 100
+
+
+def _own_customers(*, emails: Iterable[str]) -> QuerySet[Customer]:
+    """The customer records, at any partner, of these (verified) addresses. Customers' emails
+    are stored lower-case; the (lower(email)) index finds them."""
+    wanted = sorted({email.strip().lower() for email in emails if email})
+    return Customer.objects.alias(email_lower=Lower("email")).filter(email_lower__in=wanted)
+
+
+def account_subscriptions(*, emails: Iterable[str]) -> list[Subscription]:
+    """The person's subscriptions with every partner, newest first, with who sold each."""
+    return list(
+        Subscription.objects.filter(customer__in=_own_customers(emails=emails))
+        .select_related("offer", "organisation", "customer")
+        .order_by("-start_date", "-id")[:ACCOUNT_ROWS]
+    )
+
+
+def _own_invoices(*, emails: Iterable[str]) -> QuerySet[Invoice]:
+    # An invoice the partner owns lists other customers: it is the partner's, never shown here.
+    return Invoice.objects.filter(
+        customer__in=_own_customers(emails=emails), owner=InvoiceOwner.END_CUSTOMER
+    )
+
+
+def account_invoices(*, emails: Iterable[str]) -> list[Invoice]:
+    return list(
+        _own_invoices(emails=emails)
+        .select_related("organisation")
+        .order_by("-invoice_date", "-id")[:ACCOUNT_ROWS]
+    )
+
+
+def account_invoice_get_or_404(*, emails: Iterable[str], public_id: uuid.UUID) -> Invoice:
+    """One of the person's own invoices; anybody else's (and a partner-owned one) is 404."""
+    try:
+        return _own_invoices(emails=emails).get(public_id=public_id)
+    except (Invoice.DoesNotExist, ValidationError) as exc:
+        raise Http404("No such invoice.") from exc

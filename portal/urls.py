@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from portal import views
+from selfservice import account_views
 from signin import views as signin_views
 
 admin.site.site_header = "Partner Portal administration"
@@ -16,7 +17,12 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("account/", views.account, name="account"),
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/invoices/<uuid:invoice_id>/pdf/",
+        account_views.account_invoice_pdf,
+        name="account_invoice_pdf",
+    ),
     # Before allauth's URLs: the sign-in page with home-realm discovery takes over its name.
     path("accounts/login/", signin_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),

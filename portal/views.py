@@ -1,4 +1,4 @@
-"""The portal shell: where `/` sends each person, the self-service page, and /healthz."""
+"""The portal shell: where `/` sends each person, the portal home, and /healthz."""
 
 from __future__ import annotations
 
@@ -25,14 +25,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if portal is not None:
         return redirect(portal.get_absolute_url())
     return redirect("account")
-
-
-@require_GET
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
-    """The self-service portal of end customers (and where users without a portal land)."""
-    membership = membership_for_user(user=request.user)
-    return render(request, "portal/account.html", {"membership": membership})
 
 
 @require_GET

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import Client
 
 from accounts.models import User
 from integrations.fakes.server import Fakes
@@ -88,14 +89,20 @@ def test_seed_demo_with_fakes_syncs_the_past_orders(migration_data: None, fakes:
     zuora = fakes.state("zuora")
     partner_ids = {org.zuora_account_id for org in PartnerOrganisation.objects.all()}
     assert partner_ids <= {account["Id"] for account in zuora["accounts"]}
-    assert OutboxMessage.objects.count() == 8  # four past orders, two targets each
+    assert OutboxMessage.objects.count() == 12  # six past orders, two targets each
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxState.SUCCEEDED}
     names = {s["Name"] for s in zuora["subscriptions"]}
     assert names == {f"PP-{order.number}" for order in Order.objects.all()}
-    assert Invoice.objects.count() == 4
+    assert Invoice.objects.count() == 6
+    # carol@customer.example bought from both partners; Contoso bills her, Northwind owns its.
+    carol = Client()
+    carol.force_login(User.objects.get(email="carol@customer.example"))
+    account = carol.get("/account/").text
+    assert account.count('data-testid="account-subscription"') == 2
+    assert account.count('data-testid="account-invoice"') == 1
     # Seeding again places nothing new and sends nothing twice.
     call_command("seed_demo", "--fakes", stdout=out)
-    assert len(fakes.state("zuora")["subscriptions"]) == 4
+    assert len(fakes.state("zuora")["subscriptions"]) == 6
 
 
 def test_seed_demo_says_when_the_fakes_cannot_be_reached(settings: Any) -> None:
@@ -105,4 +112,4 @@ def test_seed_demo_says_when_the_fakes_cannot_be_reached(settings: Any) -> None:
     err = io.StringIO()
     call_command("seed_demo", "--fakes", stdout=io.StringIO(), stderr=err)
     assert "could not be seeded" in err.getvalue()
-    assert Order.objects.count() == 4  # the demo data is there all the same
+    assert Order.objects.count() == 6  # the demo data is there all the same
