@@ -13,6 +13,7 @@ from integrations.errors import IntegrationError
 from integrations.models import Target
 from integrations.outbox import outbox_send
 from integrations.salesforce.push import salesforce_push
+from integrations.zuora.amend import zuora_amend_push
 from integrations.zuora.push import WaitForSalesforce, zuora_push
 from orders.models import OrderType
 
@@ -20,14 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def _zuora_push(claim: sending.Claim) -> dict[str, str]:
-    if claim.message.order.type != OrderType.NEW:
-        # Never subscribe for a change or cancel: its amendment push is not built yet.
-        raise IntegrationError(
-            f"{claim.message.order.type} orders are not pushed to Zuora yet.",
-            code="NOT_SUPPORTED",
-            permanent=True,
-        )
-    return zuora_push(claim)
+    # A new order subscribes; a change or cancel amends the subscription it names.
+    if claim.message.order.type == OrderType.NEW:
+        return zuora_push(claim)
+    return zuora_amend_push(claim)
 
 
 PUSHES: dict[str, Callable[[sending.Claim], dict[str, str]]] = {
