@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from celery import current_app
+from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -18,6 +20,7 @@ from integrations.fakes.server import Fakes
 from integrations.models import AttemptOutcome, OutboxMessage, OutboxState, Target
 from integrations.processing import outbox_process
 from integrations.sending import outbox_reopen, outbox_retry_now
+from integrations.tasks import subscriptions_apply_due
 from integrations.zuora.client import zuora_client
 from offers.models import Offer
 from orders.models import Order, Subscription, SubscriptionStatus
@@ -371,3 +374,20 @@ def test_the_new_orders_push_run_again_never_undoes_a_cancel(
     assert subscription.status == SubscriptionStatus.CANCELLED
     assert (subscription.zuora_subscription_id, subscription.zuora_version) == (latest["Id"], 2)
     assert len(versions(fakes, subscription)) == 2
+
+
+def test_the_beat_job_applies_a_scheduled_change_when_its_date_has_come(
+    world: World, fakes: Fakes, offers: dict[str, Offer], subscription: Subscription
+) -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["subscriptions-apply-due"]
+    assert entry["task"] == "integrations.subscriptions_apply_due"
+    assert entry["task"] in current_app.tasks
+    order = change(world, subscription, offers["plus"], timing=ChangeTiming.NEXT_BILLING)
+    assert zuora_row(order).state == OutboxState.SUCCEEDED
+    assert subscriptions_apply_due() == 0  # not before its date
+    # Its date has come (moved here rather than the clock).
+    Order.objects.filter(pk=order.pk).update(effective_date=timezone.localdate())
+    assert subscriptions_apply_due() == 1
+    assert subscriptions_apply_due() == 0
+    subscription.refresh_from_db()
+    assert subscription.offer == offers["plus"]
