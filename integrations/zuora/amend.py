@@ -67,6 +67,16 @@ def zuora_amend_push(claim: Claim) -> dict[str, str]:
             f"Zuora's subscription {subscription.zuora_subscription_number} is under account "
             f"{versions[-1].get('AccountId')}, not {subscription.zuora_account_id}.",
         )
+    if versions[-1]["Id"] != subscription.zuora_subscription_id:
+        # Amended in Zuora since we last stored it (by hand, or a try whose answer we lost):
+        # the amendment goes on what Zuora holds now.
+        logger.warning(
+            "%s: Zuora's latest version of %s is %s, not the stored %s",
+            order.number,
+            subscription.zuora_subscription_number,
+            versions[-1]["Id"],
+            subscription.zuora_subscription_id,
+        )
     found = _made_before(client, name=name, versions=versions, subscription=subscription)
     if found is not None:
         made, amendment_ids = found

@@ -195,6 +195,25 @@ def test_another_offer_at_the_next_billing_date_waits_for_the_beat_job(
     assert (subscription.offer, subscription.quantity) == (offers["plus"], 4)
     assert order.applied_at is not None
 
+    # And back: the plan the last change added is the one removed now.
+    back = change(world, subscription, offers["basic"], quantity=2)
+    assert zuora_row(back).state == OutboxState.SUCCEEDED
+    latest = versions(fakes, subscription)[-1]
+    assert latest["Version"] == 5
+    assert charges_of(fakes, latest) == sorted(
+        [
+            (offers["basic"].zuora_product_rate_plan_charge_id, "3", "RemoveProduct"),
+            (offers["plus"].zuora_product_rate_plan_charge_id, "4", "RemoveProduct"),
+            (offers["basic"].zuora_product_rate_plan_charge_id, "2", "NewProduct"),
+        ]
+    )
+    subscription.refresh_from_db()
+    assert (subscription.offer, subscription.quantity, subscription.zuora_version) == (
+        offers["basic"],
+        2,
+        5,
+    )
+
 
 def test_a_cancel_today_cancels_and_recounts_the_customer(
     world: World, fakes: Fakes, subscription: Subscription
