@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 
 PUSH_TASK = "integrations.push_outbox_message"
 
+# ``orders.OrderType.NEW``, by value (this module imports nothing of ``orders``; a test holds the
+# two equal). A new order goes to every target; a change or cancel only to Zuora: Salesforce
+# holds the end customer's Account and Contact, which a change or cancel leaves as they are.
+NEW_ORDER_TYPE = "new"
+
 
 class _OrderLike(Protocol):
     # Read-only members, so that a saved ``orders.Order`` (pk: int) matches.
@@ -31,9 +36,20 @@ class _OrderLike(Protocol):
     @property
     def organisation_id(self) -> int: ...
 
+    @property
+    def type(self) -> str: ...
+
+
+def outbox_targets(*, order_type: str) -> list[Target]:
+    """The systems an order of ``order_type`` is pushed to, in the order they are enqueued."""
+    if order_type == NEW_ORDER_TYPE:
+        return list(Target)
+    return [Target.ZUORA]
+
 
 def outbox_enqueue(*, order: _OrderLike) -> list[OutboxMessage]:
-    """Write one outbox row per target for ``order`` and enqueue them when the transaction commits.
+    """Write one outbox row per target of ``order`` (:func:`outbox_targets`: every target for a
+    new order, Zuora alone for a change or cancel) and enqueue them when the transaction commits.
 
     Must run inside the transaction that creates the order: the rows commit (or roll back) with
     it, and workers never see an order that does not exist yet. If the broker cannot be reached
@@ -41,7 +57,7 @@ def outbox_enqueue(*, order: _OrderLike) -> list[OutboxMessage]:
     """
     messages = OutboxMessage.objects.bulk_create(
         OutboxMessage(organisation_id=order.organisation_id, order_id=order.pk, target=target)
-        for target in Target
+        for target in outbox_targets(order_type=order.type)
     )
     ids = [message.pk for message in messages]
     transaction.on_commit(partial(outbox_send, ids))

@@ -13,13 +13,23 @@ from integrations.errors import IntegrationError
 from integrations.models import Target
 from integrations.outbox import outbox_send
 from integrations.salesforce.push import salesforce_push
+from integrations.zuora.amend import zuora_amend_push
 from integrations.zuora.push import WaitForSalesforce, zuora_push
+from orders.models import OrderType
 
 logger = logging.getLogger(__name__)
 
+
+def _zuora_push(claim: sending.Claim) -> dict[str, str]:
+    # A new order subscribes; a change or cancel amends the subscription it names.
+    if claim.message.order.type == OrderType.NEW:
+        return zuora_push(claim)
+    return zuora_amend_push(claim)
+
+
 PUSHES: dict[str, Callable[[sending.Claim], dict[str, str]]] = {
     Target.SALESFORCE: salesforce_push,
-    Target.ZUORA: zuora_push,
+    Target.ZUORA: _zuora_push,
 }
 
 

@@ -11,11 +11,13 @@ import os
 import socket
 
 from celery import shared_task
+from django.utils import timezone
 
 from integrations import processing, sending
 from integrations.outbox import PUSH_TASK
 from integrations.zuora import invoices
 from integrations.zuora.client import zuora_client
+from orders.subscriptions import subscription_changes_apply_due
 from partners.models import PartnerOrganisation
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -53,3 +55,10 @@ def invoices_sync(organisation_id: int) -> int:
     # A pull is an upsert by Zuora id: retrying it (after any fault) never duplicates.
     partner = PartnerOrganisation.objects.get(pk=organisation_id)
     return invoices.invoices_sync(client=zuora_client(), partner=partner)
+
+
+@shared_task(name="integrations.subscriptions_apply_due", ignore_result=True)
+def subscriptions_apply_due() -> int:
+    # Synced changes and cancels whose effective date has come. Applying is idempotent, so a
+    # run that overlaps another, or repeats one, changes nothing twice.
+    return subscription_changes_apply_due(today=timezone.localdate())

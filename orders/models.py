@@ -167,6 +167,13 @@ class Order(models.Model):
             models.Index(fields=("organisation", "-created_at"), name="order_org_recent"),
             # A subscription's trail, newest first.
             models.Index(fields=("subscription", "-created_at"), name="order_subscription_trail"),
+            # The beat job's scan for changes and cancels to apply on their date: only the few
+            # not applied yet are in it.
+            models.Index(
+                fields=("effective_date",),
+                condition=Q(applied_at__isnull=True) & ~Q(type=OrderType.NEW),
+                name="order_change_unapplied",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -275,6 +275,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.invoices_sync_all",
         "schedule": INVOICE_SYNC_INTERVAL,
     },
+    # Synced changes and cancels, applied on their effective date. A day's work, run every hour:
+    # a date that begins while beat is down is caught up within the hour (applying is a no-op
+    # for an order already applied).
+    "subscriptions-apply-due": {
+        "task": "integrations.subscriptions_apply_due",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # ------------------------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ and value types are enforced the way Zuora enforces them; answers are serialised
 The business rules are the ones the portal relies on: unique account numbers and subscription
 names, existing parent and invoice-owner accounts of one currency, a seeded product catalogue,
 required fields, ``zns:ID`` patterns, and an invoice (with a PDF) on the invoice owner.
+``amend()`` makes a new subscription version per amendment (``zuora_amend.py``).
 
 Sessions, query cursors and the call log live in memory: a restart of the fake logs every
-client out, as a restart of Zuora's would. Accounts, subscriptions and invoices are kept in
-the state file.
+client out, as a restart of Zuora's would. Accounts, subscriptions (every version), their
+amendments and invoices are kept in the state file.
 
 Faults (``POST /_fake/faults``; operations login, query, queryMore, create, update, subscribe,
 amend or ``*``): ``INVALID_SESSION`` (the presented session is dropped), ``LOCK_COMPETITION``,
@@ -29,18 +30,19 @@ import re
 import secrets
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from integrations.fakes import zuora_amend
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeService, FaultRule
+from integrations.fakes.zuora_common import CallFault, RowError, new_id, now_text
 from integrations.zuora.client import (
     FNS,
     ONS,
@@ -64,6 +66,7 @@ WRITE_OPERATIONS = frozenset({"create", "update", "subscribe", "amend"})
 # zObject type -> state collection. Invoice.Body is never stored: it is made when selected.
 COLLECTIONS = {
     "Account": "accounts",
+    "Amendment": "amendments",
     "Contact": "contacts",
     "Subscription": "subscriptions",
     "RatePlan": "rate_plans",
@@ -149,30 +152,6 @@ def deserialize_strict(message: Any, envelope: etree._Element) -> Any:
 
 
 # --- small helpers -------------------------------------------------------------------------------
-class _RowError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-class _CallFault(Exception):
-    def __init__(self, code: str, message: str, detail: str = "fault") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.detail = detail
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex  # 32 hex characters, like Zuora's ids
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
 def _text(value: Any) -> str:
     """A stored value as its XML text (what ZOQL compares and zeep converts back)."""
     if isinstance(value, bool):
@@ -212,7 +191,7 @@ def _add_period(day: date, count: int, period: str) -> date:
             return day + timedelta(weeks=count)
         case "day":
             return day + timedelta(days=count)
-    raise _RowError("INVALID_VALUE", f"Unknown period type {period!r}.")
+    raise RowError("INVALID_VALUE", f"Unknown period type {period!r}.")
 
 
 def _due_date(invoice_date: date, payment_term: str | None) -> date:
@@ -280,7 +259,7 @@ class ZuoraFake(FakeService):
         return {
             **{collection: {} for collection in COLLECTIONS.values()},
             "catalogue": {},
-            "counters": {"account": 0, "subscription": 0, "invoice": 0},
+            "counters": {"account": 0, "subscription": 0, "invoice": 0, "amendment": 0},
         }
 
     def reset(self) -> None:
@@ -310,7 +289,7 @@ class ZuoraFake(FakeService):
                     "BillCycleDay": 1,
                     "Batch": "Batch1",
                     "AutoPay": False,
-                    "CreatedDate": _now(),
+                    "CreatedDate": now_text(),
                 }
                 record.update(
                     {
@@ -318,7 +297,7 @@ class ZuoraFake(FakeService):
                         "Currency": str(item["currency"]),
                         "PaymentTerm": str(item.get("payment_term") or "Net 30"),
                         "Status": "Active",
-                        "UpdatedDate": _now(),
+                        "UpdatedDate": now_text(),
                     }
                 )
                 if number:
@@ -364,15 +343,15 @@ class ZuoraFake(FakeService):
             envelope = etree.fromstring(request.body, _XML_PARSER)
             body = envelope.find(f"{{{SOAP_ENV}}}Body")
             if envelope.tag != f"{{{SOAP_ENV}}}Envelope" or body is None or not len(body):
-                raise _CallFault("INVALID_VALUE", "Not a SOAP 1.1 envelope with a body.")
+                raise CallFault("INVALID_VALUE", "Not a SOAP 1.1 envelope with a body.")
             qname = etree.QName(body[0])
             operation = qname.localname
             if qname.namespace != ZNS or operation not in self._operations:
-                raise _CallFault("INVALID_VALUE", f"Unknown operation {qname.text}.")
+                raise CallFault("INVALID_VALUE", f"Unknown operation {qname.text}.")
             response = self._handle_operation(operation, envelope, request)
         except etree.XMLSyntaxError as exc:
             response = self._fault("INVALID_VALUE", f"The request is not well-formed XML: {exc}")
-        except _CallFault as fault:
+        except CallFault as fault:
             self._log(operation, fault=fault.code)
             response = self._fault(fault.code, fault.message, detail=fault.detail)
         self.wire.append((operation, request.body, response.status, response.body))
@@ -394,9 +373,9 @@ class ZuoraFake(FakeService):
         try:
             message = deserialize_strict(op.input, envelope)
         except SoapLookupError as exc:
-            raise _CallFault("INVALID_TYPE", str(exc), "InvalidTypeFault") from exc
+            raise CallFault("INVALID_TYPE", str(exc), "InvalidTypeFault") from exc
         except (SoapError, ValueError) as exc:
-            raise _CallFault(
+            raise CallFault(
                 "INVALID_VALUE", f"Invalid request: {exc}", "InvalidValueFault"
             ) from exc
         # zeep answers {header, body} for an operation with SOAP headers, the body alone else.
@@ -412,7 +391,7 @@ class ZuoraFake(FakeService):
             if operation in WRITE_OPERATIONS:
                 self._log(operation, error=code)
                 return self._row_errors(operation, body, code, text)
-            raise _CallFault(code, text)
+            raise CallFault(code, text)
         handler: Callable[[Any, Any, FakeRequest], FakeResponse] = getattr(self, f"_op_{operation}")
         response = handler(header, body, request)
         if rule is not None:  # TIMEOUT_COMMIT: the work is saved; the answer comes too late
@@ -456,7 +435,7 @@ class ZuoraFake(FakeService):
             now = time.monotonic()
             if last_use is None or now - last_use > self.session_timeout:
                 self._sessions.pop(session or "", None)
-                raise _CallFault("INVALID_SESSION", FAULT_MESSAGES["INVALID_SESSION"])
+                raise CallFault("INVALID_SESSION", FAULT_MESSAGES["INVALID_SESSION"])
             self._sessions[session or ""] = now
 
     # --- answers -------------------------------------------------------------------------------
@@ -512,7 +491,7 @@ class ZuoraFake(FakeService):
 
     def _log(self, operation: str, **details: Any) -> None:
         with self.lock:
-            self._calls.append({"operation": operation, "time": _now(), **details})
+            self._calls.append({"operation": operation, "time": now_text(), **details})
 
     # --- login ---------------------------------------------------------------------------------
     def _op_login(self, header: Any, body: Any, request: FakeRequest) -> FakeResponse:
@@ -546,7 +525,7 @@ class ZuoraFake(FakeService):
                 if all(self._matches(record, f, v, case_sensitive) for f, v in conditions)
             ]
         if "Body" in fields and (object_type != "Invoice" or [f for f, _ in conditions] != ["Id"]):
-            raise _CallFault(
+            raise CallFault(
                 "INVALID_VALUE",
                 "Invoice.Body can only be queried for one invoice: where Id = '...'.",
                 "InvalidValueFault",
@@ -559,7 +538,7 @@ class ZuoraFake(FakeService):
         with self.lock:
             cursor = self._cursors.pop(body.queryLocator or "", None)
         if cursor is None:
-            raise _CallFault(
+            raise CallFault(
                 "INVALID_VALUE", "Invalid query locator.", detail="InvalidQueryLocatorFault"
             )
         cursor.batch = self._batch(getattr(header, "QueryOptions", None), cursor.batch)
@@ -588,10 +567,10 @@ class ZuoraFake(FakeService):
 
     def _parse_zoql(self, zoql: str) -> tuple[str, list[str], list[tuple[str, str]]]:
         if len(zoql) > MAX_ZOQL:
-            raise _CallFault("MALFORMED_QUERY", "The query is too long.", "MalformedQueryFault")
+            raise CallFault("MALFORMED_QUERY", "The query is too long.", "MalformedQueryFault")
         match = _SELECT.fullmatch(zoql)
         if match is None:
-            raise _CallFault(
+            raise CallFault(
                 "MALFORMED_QUERY",
                 f"You have an error in your ZOQL syntax: {zoql}",
                 "MalformedQueryFault",
@@ -599,7 +578,7 @@ class ZuoraFake(FakeService):
         by_lower = {name.lower(): name for name in COLLECTIONS}
         object_type = by_lower.get(match["object"].lower())
         if object_type is None:
-            raise _CallFault(
+            raise CallFault(
                 "MALFORMED_QUERY", f"No such object: {match['object']}", "MalformedQueryFault"
             )
         names = self._field_names[object_type]
@@ -607,7 +586,7 @@ class ZuoraFake(FakeService):
         def field(raw: str) -> str:
             name = names.get(raw.strip().lower()) if re.fullmatch(r"\s*\w+\s*", raw) else None
             if name is None:
-                raise _CallFault(
+                raise CallFault(
                     "INVALID_FIELD",
                     f"invalid field for query: {object_type}.{raw.strip()}",
                     "MalformedQueryFault",
@@ -620,7 +599,7 @@ class ZuoraFake(FakeService):
         while where is not None:
             condition = _CONDITION.match(where, position)
             if condition is None:
-                raise _CallFault(
+                raise CallFault(
                     "MALFORMED_QUERY",
                     f"You have an error in your ZOQL syntax near: {where[position:]}",
                     "MalformedQueryFault",
@@ -632,7 +611,7 @@ class ZuoraFake(FakeService):
                 break
             conjunction = _AND.match(where, position)
             if conjunction is None:
-                raise _CallFault(
+                raise CallFault(
                     "MALFORMED_QUERY",
                     f"Only 'and' of equalities is supported, near: {where[position:]}",
                     "MalformedQueryFault",
@@ -673,7 +652,7 @@ class ZuoraFake(FakeService):
     ) -> FakeResponse:
         objects = list(body.zObjects or [])
         if len(objects) > MAX_OBJECTS:
-            raise _CallFault("MAX_RECORDS_EXCEEDED", f"At most {MAX_OBJECTS} objects per call.")
+            raise CallFault("MAX_RECORDS_EXCEEDED", f"At most {MAX_OBJECTS} objects per call.")
         save_result = self._zeep.get_type(f"{{{ZNS}}}SaveResult")
         results, logged = [], []
         with self.lock:
@@ -683,14 +662,14 @@ class ZuoraFake(FakeService):
                 entry: dict[str, Any] = {"type": object_type, "fields": dict(values)}
                 try:
                     if object_type not in ("Account", "Contact"):
-                        raise _RowError(
+                        raise RowError(
                             "INVALID_TYPE", f"{operation} is not supported for {object_type}."
                         )
                     self._check_ids(object_type, values)
                     object_id = write(object_type, values, to_null)
                     results.append(save_result(Id=object_id, Success=True))
                     entry.update(Id=object_id, success=True)
-                except _RowError as error:
+                except RowError as error:
                     results.append(
                         save_result(
                             Errors=[self._error(error.code, error.message, error.field)],
@@ -711,27 +690,27 @@ class ZuoraFake(FakeService):
 
     def _create_one(self, object_type: str, values: dict[str, Any], to_null: list[str]) -> str:
         if "Id" in values:
-            raise _RowError("INVALID_VALUE", "Id cannot be set when creating.", "Id")
+            raise RowError("INVALID_VALUE", "Id cannot be set when creating.", "Id")
         if object_type == "Account":
             self._require(values, ("Name", "Currency", "BillCycleDay", "PaymentTerm", "Status"))
             self._check_account(values, None)
             return self._store_account(values, status=str(values["Status"]))
         self._require(values, ("AccountId", "FirstName", "LastName"))
         if values["AccountId"] not in self.state["accounts"]:
-            raise _RowError("INVALID_VALUE", "The account does not exist.", "AccountId")
+            raise RowError("INVALID_VALUE", "The account does not exist.", "AccountId")
         return self._store("Contact", values)
 
     def _update_one(self, object_type: str, values: dict[str, Any], to_null: list[str]) -> str:
         object_id = values.pop("Id", None)
         if not object_id:
-            raise _RowError("MISSING_REQUIRED_VALUE", "Id is required to update.", "Id")
+            raise RowError("MISSING_REQUIRED_VALUE", "Id is required to update.", "Id")
         current = self.state[COLLECTIONS[object_type]].get(object_id)
         if current is None:
-            raise _RowError("INVALID_ID", f"invalid id: {object_id}", "Id")
+            raise RowError("INVALID_ID", f"invalid id: {object_id}", "Id")
         names = self._field_names[object_type]
         for raw in to_null:
             if raw.lower() not in names:
-                raise _RowError("INVALID_FIELD", f"invalid field: {raw}", raw)
+                raise RowError("INVALID_FIELD", f"invalid field: {raw}", raw)
         nulled = [names[raw.lower()] for raw in to_null]
         merged = {**current, **values}
         for name in nulled:
@@ -739,7 +718,7 @@ class ZuoraFake(FakeService):
         if object_type == "Account":
             self._require(merged, ("Name", "Currency", "BillCycleDay", "PaymentTerm", "Status"))
             if merged["Currency"] != current["Currency"] and current.get("Status") != "Draft":
-                raise _RowError(
+                raise RowError(
                     "INVALID_VALUE",
                     "Currency can only change while the account is Draft.",
                     "Currency",
@@ -748,8 +727,8 @@ class ZuoraFake(FakeService):
         else:
             self._require(merged, ("AccountId", "FirstName", "LastName"))
             if merged["AccountId"] not in self.state["accounts"]:
-                raise _RowError("INVALID_VALUE", "The account does not exist.", "AccountId")
-        merged["UpdatedDate"] = _now()
+                raise RowError("INVALID_VALUE", "The account does not exist.", "AccountId")
+        merged["UpdatedDate"] = now_text()
         self.state[COLLECTIONS[object_type]][object_id] = merged
         return object_id
 
@@ -759,50 +738,50 @@ class ZuoraFake(FakeService):
             if getattr(elements[name].type, "qname", None) == f"{{{ZNS}}}ID" and not (
                 validate_zuora_id(value)
             ):
-                raise _RowError("INVALID_ID", f"invalid id for {name}: {value}", name)
+                raise RowError("INVALID_ID", f"invalid id for {name}: {value}", name)
 
     @staticmethod
     def _require(values: dict[str, Any], names: tuple[str, ...]) -> None:
         for name in names:
             if values.get(name) in (None, ""):
-                raise _RowError("MISSING_REQUIRED_VALUE", f"{name} is required.", name)
+                raise RowError("MISSING_REQUIRED_VALUE", f"{name} is required.", name)
 
     def _check_account(self, values: dict[str, Any], account_id: str | None) -> None:
         number = values.get("AccountNumber")
         if number:
             if len(number) > 50:
-                raise _RowError("INVALID_VALUE", "AccountNumber is at most 50 characters.")
+                raise RowError("INVALID_VALUE", "AccountNumber is at most 50 characters.")
             owner = self._find("Account", "AccountNumber", number)
             if owner is not None and owner["Id"] != account_id:
-                raise _RowError(
+                raise RowError(
                     "DUPLICATE_VALUE",
                     f"The account number {number} is already used.",
                     "AccountNumber",
                 )
             if account_id is None and _AUTO_ACCOUNT_NUMBER.fullmatch(number):
-                raise _RowError(
+                raise RowError(
                     "INVALID_VALUE",
                     f"The account number {number} is invalid: it uses the auto-number prefix.",
                     "AccountNumber",
                 )
         if not re.fullmatch(r"[A-Z]{3}", str(values["Currency"])):
-            raise _RowError("INVALID_VALUE", f"Invalid currency {values['Currency']}.", "Currency")
+            raise RowError("INVALID_VALUE", f"Invalid currency {values['Currency']}.", "Currency")
         if not 0 <= int(values["BillCycleDay"]) <= 31:
-            raise _RowError("INVALID_VALUE", "BillCycleDay must be 1 to 31.", "BillCycleDay")
+            raise RowError("INVALID_VALUE", "BillCycleDay must be 1 to 31.", "BillCycleDay")
         if not _valid_payment_term(str(values["PaymentTerm"])):
-            raise _RowError(
+            raise RowError(
                 "INVALID_VALUE", f"Invalid payment term {values['PaymentTerm']}.", "PaymentTerm"
             )
         if values.get("Status") not in (None, "Draft", "Active", "Canceled"):
-            raise _RowError("INVALID_VALUE", f"Invalid status {values['Status']}.", "Status")
+            raise RowError("INVALID_VALUE", f"Invalid status {values['Status']}.", "Status")
         parent = values.get("ParentId")
         if parent is not None and (parent == account_id or parent not in self.state["accounts"]):
-            raise _RowError("INVALID_VALUE", f"The parent account {parent} is invalid.", "ParentId")
+            raise RowError("INVALID_VALUE", f"The parent account {parent} is invalid.", "ParentId")
         for name in ("BillToId", "SoldToId"):
             contact_id = values.get(name)
             contact = self.state["contacts"].get(contact_id) if contact_id else None
             if contact_id and (contact is None or contact.get("AccountId") != account_id):
-                raise _RowError("INVALID_VALUE", f"{name} must be a contact of this account.", name)
+                raise RowError("INVALID_VALUE", f"{name} must be a contact of this account.", name)
 
     def _find(self, object_type: str, field: str, value: Any) -> dict[str, Any] | None:
         for record in self.state[COLLECTIONS[object_type]].values():
@@ -815,8 +794,8 @@ class ZuoraFake(FakeService):
         return pattern.format(self.state["counters"][counter])
 
     def _store(self, object_type: str, values: dict[str, Any]) -> str:
-        object_id = _new_id()
-        now = _now()
+        object_id = new_id()
+        now = now_text()
         self.state[COLLECTIONS[object_type]][object_id] = {
             **values,
             "Id": object_id,
@@ -837,7 +816,7 @@ class ZuoraFake(FakeService):
     def _op_subscribe(self, header: Any, body: Any, request: FakeRequest) -> FakeResponse:
         requests = list(body.subscribes or [])
         if len(requests) > MAX_OBJECTS:
-            raise _CallFault("MAX_RECORDS_EXCEEDED", f"At most {MAX_OBJECTS} subscribes per call.")
+            raise CallFault("MAX_RECORDS_EXCEEDED", f"At most {MAX_OBJECTS} subscribes per call.")
         make = self._zeep.get_type(f"{{{ZNS}}}SubscribeResult")
         results = []
         with self.lock:
@@ -847,7 +826,7 @@ class ZuoraFake(FakeService):
                     outcome = self._subscribe_one(subscribe)
                     results.append(make(**outcome, Success=True))
                     entry.update(success=True, SubscriptionId=outcome["SubscriptionId"])
-                except _RowError as error:
+                except RowError as error:
                     results.append(
                         make(
                             Errors=[self._error(error.code, error.message, error.field)],
@@ -901,7 +880,7 @@ class ZuoraFake(FakeService):
     def _subscribe_one(self, subscribe: Any) -> dict[str, Any]:
         """One SubscribeRequest: every rule checked before anything is written."""
         if subscribe.Account is None:
-            raise _RowError("MISSING_REQUIRED_VALUE", "Account is required.", "Account")
+            raise RowError("MISSING_REQUIRED_VALUE", "Account is required.", "Account")
         account, _ = self._given(subscribe.Account)
         self._check_ids("Account", account)
         new_account = "Id" not in account
@@ -909,12 +888,12 @@ class ZuoraFake(FakeService):
         if new_account:
             self._require(account, ("Name", "Currency", "BillCycleDay", "PaymentTerm"))
             if account.get("Status"):
-                raise _RowError(
+                raise RowError(
                     "INVALID_VALUE", "Leave Account.Status empty with subscribe().", "Status"
                 )
             self._check_account(account, None)
             if subscribe.BillToContact is None:
-                raise _RowError(
+                raise RowError(
                     "MISSING_REQUIRED_VALUE",
                     "BillToContact is required for a new account.",
                     "BillToContact",
@@ -929,12 +908,12 @@ class ZuoraFake(FakeService):
         else:
             found = self.state["accounts"].get(account["Id"])
             if found is None:
-                raise _RowError("INVALID_VALUE", f"Invalid account id {account['Id']}.", "Id")
+                raise RowError("INVALID_VALUE", f"Invalid account id {account['Id']}.", "Id")
             owner = found
 
         data = subscribe.SubscriptionData
         if data is None or data.Subscription is None:
-            raise _RowError(
+            raise RowError(
                 "MISSING_REQUIRED_VALUE",
                 "SubscriptionData.Subscription is required.",
                 "Subscription",
@@ -944,16 +923,16 @@ class ZuoraFake(FakeService):
         self._require(subscription, ("ContractEffectiveDate", "TermType"))
         term_type = subscription["TermType"]
         if term_type not in ("TERMED", "EVERGREEN"):
-            raise _RowError("INVALID_VALUE", f"Invalid TermType {term_type}.", "TermType")
+            raise RowError("INVALID_VALUE", f"Invalid TermType {term_type}.", "TermType")
         if term_type == "TERMED":
             self._require(subscription, ("InitialTerm",))
             if int(subscription["InitialTerm"]) <= 0:
-                raise _RowError(
+                raise RowError(
                     "INVALID_VALUE", "Initial Term should be greater than zero", "InitialTerm"
                 )
         name = subscription.get("Name")
         if name and self._find("Subscription", "Name", name) is not None:
-            raise _RowError(
+            raise RowError(
                 "DUPLICATE_VALUE", f"The subscription name {name} is already used.", "Name"
             )
         invoice_owner = owner
@@ -961,12 +940,12 @@ class ZuoraFake(FakeService):
         if owner_id:
             found = self.state["accounts"].get(owner_id)
             if found is None:
-                raise _RowError(
+                raise RowError(
                     "INVALID_VALUE", f"Invalid invoice owner {owner_id}.", "InvoiceOwnerId"
                 )
             invoice_owner = found
         if invoice_owner["Currency"] != owner["Currency"]:
-            raise _RowError(
+            raise RowError(
                 "INVALID_VALUE",
                 "The subscription owner accounts and the invoice owner accounts must use the "
                 "same currency.",
@@ -977,7 +956,7 @@ class ZuoraFake(FakeService):
         # --- every rule passed: write ---------------------------------------------------------
         if new_account:
             if bill_to is None:  # pragma: no cover - refused above for a new account
-                raise _RowError("MISSING_REQUIRED_VALUE", "BillToContact is required.")
+                raise RowError("MISSING_REQUIRED_VALUE", "BillToContact is required.")
             account_id = self._store_account(account, status="Active")
             bill_to_id = self._store("Contact", {**bill_to, "AccountId": account_id})
             sold_to_id = (
@@ -1052,13 +1031,13 @@ class ZuoraFake(FakeService):
             self._check_ids("RatePlan", plan)
             plan_id = plan.get("ProductRatePlanId")
             if not plan_id:
-                raise _RowError(
+                raise RowError(
                     "MISSING_REQUIRED_VALUE", "ProductRatePlanId is required.", "ProductRatePlanId"
                 )
             if not any(
                 c["product_rate_plan_id"] == plan_id for c in self.state["catalogue"].values()
             ):
-                raise _RowError(
+                raise RowError(
                     "INVALID_VALUE", f"Invalid ProductRatePlanId {plan_id}.", "ProductRatePlanId"
                 )
             for charge_data in plan_data.RatePlanChargeData or []:
@@ -1071,20 +1050,20 @@ class ZuoraFake(FakeService):
                 charge_id = charge.get("ProductRatePlanChargeId")
                 entry = self.state["catalogue"].get(charge_id or "")
                 if entry is None or entry["product_rate_plan_id"] != plan_id:
-                    raise _RowError(
+                    raise RowError(
                         "INVALID_VALUE",
                         f"Invalid ProductRatePlanChargeId {charge_id} for plan {plan_id}.",
                         "ProductRatePlanChargeId",
                     )
                 if entry["currency"] != currency:
-                    raise _RowError(
+                    raise RowError(
                         "INVALID_VALUE",
                         f"The charge {charge_id} has no price in {currency}.",
                         "ProductRatePlanChargeId",
                     )
                 quantity = Decimal(str(charge.get("Quantity", "1")))
                 if quantity <= 0:
-                    raise _RowError("INVALID_VALUE", "Quantity must be positive.", "Quantity")
+                    raise RowError("INVALID_VALUE", "Quantity must be positive.", "Quantity")
                 charges.append((entry, quantity, charge))
         return charges
 
@@ -1126,7 +1105,7 @@ class ZuoraFake(FakeService):
         invoice_date: date,
     ) -> dict[str, Any]:
         """The first period's invoice on the invoice owner's account, with one item a charge."""
-        invoice_id = _new_id()
+        invoice_id = new_id()
         total = Decimal("0")
         for charge in charges:
             amount = Decimal(charge["Price"]) * Decimal(charge["Quantity"])
@@ -1149,7 +1128,7 @@ class ZuoraFake(FakeService):
                     "UnitPrice": charge["Price"],
                 },
             )
-        now = _now()
+        now = now_text()
         invoice = {
             "Id": invoice_id,
             "AccountId": owner["Id"],
@@ -1218,9 +1197,5 @@ class ZuoraFake(FakeService):
 
     # --- amend ---------------------------------------------------------------------------------
     def _op_amend(self, header: Any, body: Any, request: FakeRequest) -> FakeResponse:
-        # Amendments (changes and cancellations) come with a later feature; until then the fake
-        # refuses them the way Zuora refuses a call a tenant has not enabled, changing nothing.
-        self._log("amend", error="INVALID_VALUE")
-        return self._row_errors(
-            "amend", body, "INVALID_VALUE", "amend() is not supported by this fake yet."
-        )
+        # Amendments and the versions they make: integrations/fakes/zuora_amend.py.
+        return zuora_amend.amend(self, body)

@@ -83,6 +83,18 @@ SUBSCRIPTION_FIELDS = (
     "TermEndDate",
     "TermType",
 )
+AMENDMENT_FIELDS = (
+    "Id",
+    "Name",
+    "Type",
+    "Status",
+    "SubscriptionId",
+    "EffectiveDate",
+    "ContractEffectiveDate",
+    "Code",
+)
+RATE_PLAN_FIELDS = ("Id", "Name", "ProductRatePlanId", "SubscriptionId", "AmendmentType")
+RATE_PLAN_CHARGE_FIELDS = ("Id", "ProductRatePlanChargeId", "RatePlanId", "Quantity", "Price")
 INVOICE_FIELDS = (
     "Id",
     "AccountId",
@@ -142,6 +154,13 @@ class SubscribeResult:
     subscription_id: str
     subscription_number: str
     invoice_id: str | None
+
+
+@dataclass(frozen=True)
+class AmendResult:
+    # The subscription version the request's last amendment made (each one makes a version).
+    subscription_id: str
+    amendment_ids: tuple[str, ...]
 
 
 def _parse_retry_after(value: str | None) -> float | None:
@@ -382,10 +401,29 @@ class ZuoraClient:
 
     def subscription_by_name(self, name: str) -> dict[str, Any] | None:
         """The latest version of the subscription called ``name`` (amendments add versions)."""
+        versions = self.subscription_versions(name)
+        return versions[-1] if versions else None
+
+    def subscription_versions(self, name: str) -> list[dict[str, Any]]:
+        """Every version of the subscription called ``name``, oldest first."""
         rows = self.query(zoql_select(SUBSCRIPTION_FIELDS, "Subscription", Name=name))
-        if not rows:
-            return None
-        return max(rows, key=lambda row: int(row.get("Version") or 0))
+        return sorted(rows, key=lambda row: int(row.get("Version") or 0))
+
+    def amendments_by_name(self, name: str) -> list[dict[str, Any]]:
+        """The amendments called ``name`` (each names the subscription version it made)."""
+        return self.query(zoql_select(AMENDMENT_FIELDS, "Amendment", Name=name))
+
+    def rate_plans(self, subscription_id: str) -> list[dict[str, Any]]:
+        """The rate plans of one subscription version (a removed one too, marked so by its
+        ``AmendmentType``)."""
+        self._check_id("subscription_id", subscription_id)
+        return self.query(zoql_select(RATE_PLAN_FIELDS, "RatePlan", SubscriptionId=subscription_id))
+
+    def rate_plan_charges(self, rate_plan_id: str) -> list[dict[str, Any]]:
+        self._check_id("rate_plan_id", rate_plan_id)
+        return self.query(
+            zoql_select(RATE_PLAN_CHARGE_FIELDS, "RatePlanCharge", RatePlanId=rate_plan_id)
+        )
 
     def create(self, object_type: str, fields: dict[str, Any]) -> str:
         """Create one object; its new Id."""
@@ -467,6 +505,48 @@ class ZuoraClient:
             subscription_number=str(result.SubscriptionNumber),
             invoice_id=str(result.InvoiceId) if result.InvoiceId else None,
         )
+
+    def amend(
+        self, *, amendments: list[dict[str, Any]], generate_invoice: bool = False
+    ) -> AmendResult:
+        """One AmendRequest: ``amendments`` (WSDL-named Amendment fields; ``RatePlanData`` as
+        ``{"RatePlan": {...}, "RatePlanChargeData": [{...RatePlanCharge fields...}]}``) applied
+        in order, all or none. Payments are never processed here.
+
+        A timeout (``TIMEOUT``) does not mean nothing happened: Zuora finishes an amend it has
+        started, so the caller looks its amendments up by name before trying again.
+        """
+        objects = []
+        for given in amendments:
+            fields = dict(given)
+            plan_data = fields.pop("RatePlanData", None)
+            if plan_data is not None:
+                fields["RatePlanData"] = self._rate_plan_data(plan_data)
+            objects.append(self._object("Amendment", fields, what="Amendment"))
+        request = {
+            "Amendments": objects,
+            "AmendOptions": {"GenerateInvoice": generate_invoice, "ProcessPayments": False},
+        }
+        results = self._call("amend", requests=[request])
+        result = results[0]
+        if not result.Success:
+            raise self._row_error("amend", result)
+        return AmendResult(
+            subscription_id=str(result.SubscriptionId),
+            amendment_ids=tuple(str(i) for i in result.AmendmentIds or []),
+        )
+
+    def _rate_plan_data(self, data: Mapping[str, Any]) -> Any:
+        plan = self._object("RatePlan", data.get("RatePlan") or {}, what="RatePlan")
+        charge_data = self._zeep.get_type(f"{{{ZNS}}}RatePlanChargeData")
+        charges = [
+            charge_data(
+                RatePlanCharge=self._object("RatePlanCharge", charge, what="RatePlanCharge")
+            )
+            for charge in data.get("RatePlanChargeData") or []
+        ]
+        plan_data = self._zeep.get_type(f"{{{ZNS}}}RatePlanData")
+        return plan_data(RatePlan=plan, RatePlanChargeData=charges)
 
     def invoices_for_account(self, account_id: str) -> list[dict[str, Any]]:
         self._check_id("account_id", account_id)

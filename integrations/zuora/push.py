@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django_countries import countries
 
 from core.validators import is_zuora_id
@@ -46,12 +47,13 @@ def subscription_name(order: Order) -> str:
     return f"{settings.ZUORA_NAME_PREFIX}{order.number}"
 
 
-def _permanent(code: str, message: str) -> IntegrationError:
+def permanent_error(code: str, message: str) -> IntegrationError:
     return IntegrationError(message, code=code, permanent=True)
 
 
-def _check_ids(order: Order) -> None:
-    """Refuse, before any call, ids a real tenant would refuse (zeep does not check patterns)."""
+def check_ids(order: Order) -> None:
+    """Refuse, before any call, ids a real tenant would refuse (zeep does not check patterns):
+    the organisation's account and the order's offer's rate plan and charge."""
     values = {
         "the organisation's Zuora account id": order.organisation.zuora_account_id,
         "the offer's Zuora product rate plan id": order.offer.zuora_product_rate_plan_id,
@@ -61,7 +63,7 @@ def _check_ids(order: Order) -> None:
     }
     for label, value in values.items():
         if not is_zuora_id(value):
-            raise _permanent(
+            raise permanent_error(
                 "INVALID_ID",
                 f"{label[0].upper()}{label[1:]} “{value}” is not a Zuora id (32 letters and "
                 "digits, or a number). Correct it in the admin, then retry.",
@@ -135,7 +137,7 @@ def _find_account(
 ) -> dict[str, Any] | None:
     account = client.account_by_number(number)
     if account is not None and account.get("ParentId") != partner.zuora_account_id:
-        raise _permanent(
+        raise permanent_error(
             "ACCOUNT_NOT_OURS",
             f"Zuora account {number} ({account.get('Id')}) exists under parent "
             f"{account.get('ParentId') or 'none'}, not under this partner's account "
@@ -151,7 +153,7 @@ def _find_subscription(
     if found is None:
         return None
     if account is None or found.get("AccountId") != account.get("Id"):
-        raise _permanent(
+        raise permanent_error(
             "SUBSCRIPTION_NOT_OURS",
             f"A Zuora subscription named {name} ({found.get('Id')}) already exists under "
             f"account {found.get('AccountId')}, not this customer's. It is not used; another "
@@ -170,10 +172,10 @@ def zuora_push(claim: Claim) -> dict[str, str]:
     )
     subscription = order.subscription
     if subscription is None:
-        raise _permanent("NO_SUBSCRIPTION", f"{order.number} names no subscription.")
+        raise permanent_error("NO_SUBSCRIPTION", f"{order.number} names no subscription.")
     partner = order.organisation
     customer = order.customer
-    _check_ids(order)
+    check_ids(order)
     crm_id = customer.salesforce_account_id
     if (
         not crm_id
@@ -228,13 +230,20 @@ def zuora_push(claim: Claim) -> dict[str, str]:
         client.update("Account", result.account_id, {"CrmId": latest_crm})
         crm_id = latest_crm
 
+    # A subscription is made as version 1; one found may have been amended since.
+    version = int(found.get("Version") or 1) if found is not None else 1
     with transaction.atomic():
-        Subscription.objects.filter(pk=subscription.pk).update(
+        stored = Subscription.objects.filter(pk=subscription.pk)
+        stored.update(
             zuora_account_id=result.account_id,
-            zuora_subscription_id=result.subscription_id,
             zuora_subscription_number=result.subscription_number,
-            status=SubscriptionStatus.ACTIVE,
         )
+        # This push may run again later (to set the CrmId): it never moves the subscription
+        # back from a version a change made, nor back to active once cancelled.
+        stored.filter(Q(zuora_version__isnull=True) | Q(zuora_version__lte=version)).update(
+            zuora_subscription_id=result.subscription_id, zuora_version=version
+        )
+        stored.filter(status=SubscriptionStatus.PENDING).update(status=SubscriptionStatus.ACTIVE)
         if partner.one_to_one_account_mapping:
             Customer.objects.filter(pk=customer.pk).update(zuora_account_id=result.account_id)
         customers_recount(customer_ids=[customer.pk])

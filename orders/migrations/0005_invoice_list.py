@@ -32,7 +32,7 @@ def build_summaries(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_subscription_trail'),
+        ('orders', '0004_amendments'),
         ('partners', '0004_demo_zuora_ids'),
     ]
 

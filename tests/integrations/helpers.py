@@ -44,8 +44,9 @@ def place(
 
 
 def run_pushes(order: Order, *, timeout: float = 20.0) -> dict[str, OutboxMessage]:
-    """Process the order's outbox rows (Salesforce first, as they are enqueued) until each is
-    sent or failed, waiting out backoffs like the beat job would."""
+    """Process the order's outbox rows (Salesforce first, as they are enqueued; a change or
+    cancel has a Zuora row only) until each is sent or failed, waiting out backoffs like the
+    beat job would."""
     deadline = time.monotonic() + timeout
     while True:
         messages = {m.target: m for m in OutboxMessage.objects.filter(order=order)}
@@ -56,8 +57,8 @@ def run_pushes(order: Order, *, timeout: float = 20.0) -> dict[str, OutboxMessag
                 f"pushes not done: {[(m.target, m.state) for m in messages.values()]}"
             )
         for target in (Target.SALESFORCE, Target.ZUORA):
-            message = messages[target]
-            if message.state in DONE:
+            message = messages.get(target)
+            if message is None or message.state in DONE:
                 continue
             due = message.next_attempt_at
             if due is not None and due > timezone.now():

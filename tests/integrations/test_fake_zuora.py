@@ -592,12 +592,6 @@ def test_latency_rule_slows_calls(fake: RunningFake, client: ZuoraClient) -> Non
     assert time.monotonic() - started >= 0.3
 
 
-def test_amend_is_refused_without_changing_anything(fake: RunningFake) -> None:
-    response = post_raw(fake, "<zns:amend><zns:requests/></zns:amend>", session_header(fake))
-    assert response.status_code == 200
-    assert "INVALID_VALUE" in response.text
-
-
 # --- seed, control API and restart ----------------------------------------------------------------
 def test_seed_is_an_idempotent_upsert_through_the_control_api(fake: RunningFake) -> None:
     changed = {"accounts": [{**SEED["accounts"][0], "name": "Partner AG (renamed)"}]}

@@ -22,7 +22,7 @@ from integrations.models import (
     OutboxState,
     Target,
 )
-from integrations.outbox import outbox_send
+from integrations.outbox import NEW_ORDER_TYPE, outbox_send, outbox_targets
 from integrations.processing import outbox_process
 from integrations.sending import (
     BUSY,
@@ -32,7 +32,7 @@ from integrations.sending import (
     outbox_dispatch,
     outbox_retry,
 )
-from orders.models import Order
+from orders.models import Order, OrderType
 from tests.integrations.helpers import checkout_post, place, sellable_offer
 from tests.integrations.processes import free_port, use_broker
 from tests.world import World
@@ -49,6 +49,14 @@ def test_an_order_writes_one_due_row_per_target(world: World, fakes: Fakes) -> N
     assert all(r.organisation == world.a1.organisation for r in rows)
     assert all(r.next_attempt_at is not None for r in rows)
     assert all(r.next_attempt_at <= timezone.now() for r in rows if r.next_attempt_at)
+
+
+def test_a_change_or_cancel_goes_to_zuora_alone() -> None:
+    # Salesforce holds the end customer's Account and Contact; a change or cancel leaves them.
+    assert OrderType.NEW.value == NEW_ORDER_TYPE
+    assert outbox_targets(order_type=OrderType.NEW) == [Target.SALESFORCE, Target.ZUORA]
+    assert outbox_targets(order_type=OrderType.CHANGE) == [Target.ZUORA]
+    assert outbox_targets(order_type=OrderType.CANCEL) == [Target.ZUORA]
 
 
 @pytest.mark.django_db(transaction=True)

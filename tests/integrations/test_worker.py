@@ -5,7 +5,7 @@ duplicates; checkout with Redis stopped still succeeds and the order syncs once 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from integrations.models import AttemptOutcome, OutboxMessage, OutboxState, Targ
 from integrations.sending import outbox_dispatch
 from orders.models import Order
 from tests.integrations.helpers import assert_synced_once, checkout_post, sellable_offer
-from tests.integrations.processes import CeleryWorker, RedisServer, use_broker
+from tests.integrations.processes import CeleryWorker, RedisServer, use_broker, wait_until
 from tests.world import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,49 +26,11 @@ CHECKOUT = "/p/alpha/checkout/partner-checkout/?offer=gold"
 
 
 @pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    use_broker(server.url)
-    yield server
-    use_broker(None)
-    server.stop()
-
-
-@pytest.fixture
-def worker_log(tmp_path: Path) -> Path:
-    return tmp_path / "worker.log"
-
-
-@pytest.fixture
-def start_worker(
-    redis_server: RedisServer, worker_log: Path
-) -> Iterator[Callable[[], CeleryWorker]]:
-    workers: list[CeleryWorker] = []
-
-    def start() -> CeleryWorker:
-        worker = CeleryWorker(broker_url=redis_server.url, name=f"w{len(workers)}", log=worker_log)
-        workers.append(worker.start())
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop()
-
-
-@pytest.fixture
 def checkout_client(world: World, migration_data: None, fakes: Fakes) -> Client:
     sellable_offer(world.a1.organisation, code="gold", price=Decimal("20.00"))
     client = Client()
     client.force_login(world.a1.member)
     return client
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def sent(order: Order) -> bool:

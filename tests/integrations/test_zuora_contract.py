@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,34 @@ def exchanges(tmp_path: Path) -> Iterator[list[tuple[str, bytes, int, bytes]]]:
         client.query(
             zoql_select(["Id", "Name", "Version"], "Subscription", AccountId=result.account_id)
         )
+        [plan] = client.rate_plans(result.subscription_id)
+        [charge] = client.rate_plan_charges(plan["Id"])
+        when = date(2027, 1, 1)
+        update = {
+            "ContractEffectiveDate": when,
+            "CustomerAcceptanceDate": when,
+            "EffectiveDate": when,
+            "Name": "PP-ORD-3",
+            "RatePlanData": {
+                "RatePlan": {"AmendmentSubscriptionRatePlanId": plan["Id"]},
+                "RatePlanChargeData": [
+                    {"ProductRatePlanChargeId": charge["ProductRatePlanChargeId"], "Quantity": 5}
+                ],
+            },
+            "ServiceActivationDate": when,
+            "SubscriptionId": result.subscription_id,
+            "Type": "UpdateProduct",
+        }
+        amended = client.amend(amendments=[update])
+        cancel = {"ContractEffectiveDate": when, "EffectiveDate": when, "Name": "PP-ORD-4"}
+        client.amend(
+            amendments=[
+                {**cancel, "SubscriptionId": amended.subscription_id, "Type": "Cancellation"}
+            ]
+        )
+        client.amendments_by_name("PP-ORD-3")
+        with pytest.raises(IntegrationError, match="INVALID_VALUE"):
+            client.amend(amendments=[update])  # not the latest version any more
         client.invoice_pdf(str(result.invoice_id))
         client.invoice_items(str(result.invoice_id))
         requests.post(
@@ -258,5 +287,5 @@ def test_every_exchange_parses_with_the_reference_wsdl(
             assert parsed.FaultCode == code.removeprefix("fns:")
             faults.add(etree.QName(child).localname)
         seen.add(operation)
-    assert seen >= {"login", "query", "queryMore", "create", "update", "subscribe"}
+    assert seen >= {"login", "query", "queryMore", "create", "update", "subscribe", "amend"}
     assert faults >= {"LoginFault", "fault"}
