@@ -16,7 +16,20 @@ from django.http import Http404
 
 from core.lists import Filtered
 from orders.filters import BalanceState, CustomerFilter, InvoiceFilter
-from orders.models import Customer, Invoice, InvoiceItem, InvoiceSummary, Order, Subscription
+from orders.models import (
+    Customer,
+    Invoice,
+    InvoiceItem,
+    InvoiceSummary,
+    Order,
+    Schedule,
+    Subscription,
+)
+from orders.subscriptions.rules import (
+    change_order_synced,
+    current_terms,
+    subscription_blocking_order,
+)
 from partners.models import InvoiceOwner, PartnerOrganisation
 from partners.scoping import get_for_partner_or_404, scope_to_partner
 
@@ -330,3 +343,65 @@ def account_invoice_get_or_404(*, emails: Iterable[str], public_id: uuid.UUID) -
         return _own_invoices(emails=emails).get(public_id=public_id)
     except (Invoice.DoesNotExist, ValidationError) as exc:
         raise Http404("No such invoice.") from exc
+
+
+# ------------------------------------------------------------------------------------------------
+# A subscription's page
+# ------------------------------------------------------------------------------------------------
+def subscription_get_for_partner_or_404(
+    *, partner: PartnerOrganisation, public_id: uuid.UUID
+) -> Subscription:
+    return get_for_partner_or_404(
+        Subscription.objects.select_related("offer", "customer"),
+        partner=partner,
+        public_id=public_id,
+    )
+
+
+# The page lists this many of the schedules ahead.
+UPCOMING_ROWS = 12
+
+
+@dataclass(frozen=True)
+class SubscriptionRecord:
+    """The subscription page's reads: its trail (every order on it, newest first, with its
+    outbox rows), the schedules ahead, the order whose price it is billed at, and the change or
+    cancel not applied yet, if any (pending until Zuora has it, then scheduled)."""
+
+    trail: list[Order]
+    upcoming: list[Schedule]
+    terms: Order | None
+    blocking: Order | None
+    blocking_synced: bool
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.terms.total_per_period if self.terms else None
+
+
+def subscription_record(
+    *, partner: PartnerOrganisation, subscription: Subscription, today: date
+) -> SubscriptionRecord:
+    """Six queries whatever its history: the trail (with placed-by and offers) and its outbox
+    rows, the schedules ahead, and the current terms and the blocking order as
+    ``orders.subscriptions`` decides them."""
+    trail = list(
+        scope_to_partner(Order.objects.filter(subscription=subscription), partner=partner)
+        .select_related("placed_by", "offer", "previous_offer")
+        .prefetch_related("outbox_messages")
+        .order_by("-created_at", "-id")
+    )
+    upcoming = list(
+        scope_to_partner(
+            Schedule.objects.filter(
+                subscription=subscription, superseded_by__isnull=True, date__gte=today
+            ),
+            partner=partner,
+        ).order_by("date", "id")[:UPCOMING_ROWS]
+    )
+    blocking = subscription_blocking_order(subscription=subscription)
+    synced = blocking is not None and change_order_synced(order=blocking)
+    terms = current_terms(subscription)
+    return SubscriptionRecord(
+        trail=trail, upcoming=upcoming, terms=terms, blocking=blocking, blocking_synced=synced
+    )

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from django.urls import path
 
-from selfservice import views
+from selfservice import subscription_views, views
 
 urlpatterns = [
     path("customers/", views.customer_list, name="customers"),
     path("customers/<uuid:customer_id>/", views.customer_detail, name="customer"),
+    path(
+        "subscriptions/<uuid:subscription_id>/",
+        subscription_views.subscription_detail,
+        name="subscription",
+    ),
+    path(
+        "subscriptions/<uuid:subscription_id>/change/",
+        subscription_views.subscription_change_view,
+        name="subscription_change",
+    ),
+    path(
+        "subscriptions/<uuid:subscription_id>/cancel/",
+        subscription_views.subscription_cancel_view,
+        name="subscription_cancel",
+    ),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<uuid:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
 ]

@@ -1,5 +1,6 @@
 """Issue 11's journeys in Chromium: alice filters the invoices table by unpaid, sorts it and
-exports it; carol sees her subscriptions at /account/ and downloads an invoice PDF."""
+exports it; alice changes a subscription's quantity and sees it pending, then applied; carol
+sees her subscriptions at /account/ and downloads an invoice PDF."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from playwright.sync_api import Page, expect
 
 from integrations.fake_seed import fakes_seed
 from integrations.fakes.server import Fakes
+from integrations.models import OutboxMessage
+from integrations.processing import outbox_process
+from integrations.sending import outbox_retry_now
 from offers import demo as offers_demo
 from orders.models import Invoice
 from partners import demo as partners_demo
 from partners.models import InvoiceOwner
 from tests.browser.test_portal_routing import sign_in
-from tests.factories import new_customer_data, place_order
+from tests.factories import new_customer_data, place_order, subscription_of
 from tests.selfservice.test_invoices import make_invoice
 from tests.world import Tenant
 
@@ -114,3 +118,43 @@ def test_carol_sees_her_subscriptions_and_downloads_an_invoice(
         page.get_by_test_id("account-invoice-pdf").click()
     assert download.value.suggested_filename == f"{invoice.number}.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
+def test_alice_changes_a_quantity_sees_it_pending_then_applied(
+    page: Page, live_server: object, demo: tuple, fakes: Fakes
+) -> None:
+    partners, catalogue = demo
+    order = place_order(
+        organisation=partners.northwind,
+        actor=partners.users["alice"],
+        offer=catalogue.offers["STD-MONTHLY"],
+        quantity=3,
+        customer_data=new_customer_data(8, company_name="Quantity Co"),
+    )
+    subscription = subscription_of(order)  # pushed at commit: active in Zuora
+    # Zuora is briefly unavailable: the change waits for it.
+    fakes.faults("zuora", {"operation": "amend", "fault": "TEMPORARY_ERROR", "times": 1})
+    base = str(live_server)
+    sign_in(page, base, "alice@northwind.example")
+    page.goto(f"{base}/p/enterprise/customers/")
+    page.get_by_role("link", name="Quantity Co").click()
+    page.get_by_role("link", name="Standard, monthly").click()
+    expect(page.get_by_test_id("subscription-quantity")).to_have_text("3")
+    page.get_by_test_id("change-link").click()
+    page.get_by_label("Quantity").fill("5")
+    page.get_by_label("Today").check()
+    expect(page.get_by_test_id("preview-total")).to_contain_text("× 5")
+    page.get_by_test_id("confirm-change").click()
+
+    expect(page.get_by_test_id("blocking")).to_have_attribute("data-state", "pending")
+    expect(page.get_by_test_id("subscription-quantity")).to_have_text("3")
+    expect(page.get_by_test_id("change-link")).to_have_count(0)
+
+    # Zuora is back: the worker's retry goes through (run here, as the beat would).
+    message = OutboxMessage.objects.get(order__subscription=subscription, order__type="change")
+    outbox_retry_now(message_ids=[message.pk])
+    outbox_process(message_id=message.pk, worker="test")
+    page.reload()
+    expect(page.get_by_test_id("subscription-quantity")).to_have_text("5")
+    expect(page.get_by_test_id("blocking")).to_have_count(0)
+    expect(page.get_by_test_id("trail-row")).to_have_count(2)

@@ -117,6 +117,14 @@ def invoice_of(tenant: Tenant) -> object:
     ).public_id
 
 
+def subscription_of(tenant: Tenant) -> object:
+    offer = factories.OfferFactory.create(eligible=[tenant.organisation])
+    order = factories.place_order(
+        organisation=tenant.organisation, actor=tenant.member, offer=offer
+    )
+    return factories.subscription_of(order).public_id
+
+
 # Tenant-owned objects: for each URL parameter, make one owned by ``tenant`` and return its id.
 OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
     "order_id": order_of,
@@ -125,6 +133,7 @@ OTHER_TENANT_IDS: dict[str, Callable[[Tenant], object]] = {
     "attachment_id": attachment_of,
     "customer_id": customer_of,
     "invoice_id": invoice_of,
+    "subscription_id": subscription_of,
 }
 
 # Parameters naming shared (non-tenant) objects of portal alpha: the value to use.
@@ -169,6 +178,9 @@ def test_tenant_owned_urls_are_swept() -> None:
         "opportunity_detail",
         "customer",
         "invoice_pdf",
+        "subscription",
+        "subscription_change",
+        "subscription_cancel",
     }
 
 
