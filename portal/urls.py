@@ -14,6 +14,8 @@ admin.site.index_title = "Configuration"
 # Staff sign in through allauth (password, then TOTP), never through admin's own form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # wrap, as documented
 
+handler400 = "portal.views.bad_request"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -51,3 +51,8 @@ def portal_home(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
         "partners/portal_home.html",
         {"ctx": ctx, "sections": links, "pricing_pages": pricing_pages},
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 in the site's layout, saying what was wrong with the request."""
+    return render(request, "400.html", {"reason": str(exception)}, status=400)
