@@ -40,6 +40,16 @@ def _subscription(ctx: PartnerContext, subscription_id: uuid.UUID) -> Subscripti
     )
 
 
+def _status(request: HttpRequest, *, blocked: str, form: Any) -> int:
+    """409 for a change posted while another is in flight (the page says which), 400 for a form
+    that did not validate, else 200."""
+    if request.method != "POST":
+        return 200
+    if blocked:
+        return 409
+    return 400 if form.errors else 200
+
+
 def _detail(ctx: PartnerContext, subscription: Subscription) -> HttpResponse:
     return redirect(
         "portal:subscription",
@@ -137,8 +147,12 @@ def subscription_change_view(
     }
     if is_htmx(request) and request.GET.get("preview"):
         return render(request, "selfservice/partials/change_preview.html", context)
-    status = 400 if form.is_bound and request.method == "POST" and form.errors else 200
-    return render(request, "selfservice/subscription_change.html", context, status=status)
+    return render(
+        request,
+        "selfservice/subscription_change.html",
+        context,
+        status=_status(request, blocked=blocked, form=form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,10 +184,9 @@ def subscription_cancel_view(
                 % {"number": order.number},
             )
             return _detail(ctx, subscription)
-    status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
         "selfservice/subscription_cancel.html",
         {"ctx": ctx, "subscription": subscription, "form": form, "blocked": blocked},
-        status=status,
+        status=_status(request, blocked=blocked, form=form),
     )

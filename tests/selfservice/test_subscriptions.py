@@ -112,7 +112,9 @@ def test_a_change_is_pending_then_applied(
     assert 'data-testid="change-link"' not in page  # blocked until it takes effect
     blocked = client.get(url(subscription, "change/"))
     assert 'data-testid="blocked"' in blocked.text
-    client.post(url(subscription, "change/"), change_post(offers["basic"], 7))
+    refused = client.post(url(subscription, "change/"), change_post(offers["basic"], 7))
+    assert refused.status_code == 409
+    assert 'data-testid="blocked"' in refused.text
     assert Order.objects.filter(type=OrderType.CHANGE).count() == 1  # refused while pending
 
     run_pushes(order)
