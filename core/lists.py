@@ -67,6 +67,32 @@ class Column[M: Model]:
     value: Callable[[M], object]
     in_table: bool = True
     numeric: bool = False  # right-aligned in the table
+    # The list's ``sort`` value that orders by this column (its header then sorts the table).
+    sort: str = ""
+
+
+@dataclass(frozen=True)
+class Header:
+    """A table header cell: its column, how the table is sorted by it (``aria-sort``: only
+    the sorted column has one) and the ``sort`` value a click on it asks for."""
+
+    column: Column[Any]
+    aria_sort: str = ""
+    next_sort: str = ""
+
+
+def headers_for(columns: Sequence[Column[Any]], *, current: str) -> list[Header]:
+    headers = []
+    for column in columns:
+        if not column.sort:
+            headers.append(Header(column=column))
+        elif current == column.sort:
+            headers.append(Header(column, aria_sort="ascending", next_sort=f"-{column.sort}"))
+        elif current == f"-{column.sort}":
+            headers.append(Header(column, aria_sort="descending", next_sort=column.sort))
+        else:
+            headers.append(Header(column, next_sort=column.sort))
+    return headers
 
 
 def _cell(value: object) -> str:
@@ -105,21 +131,26 @@ def list_response[M: Model](
     context: Mapping[str, Any],
     export_filename: str | None = None,
     paginate: Paginator = paginate,
+    default_sort: str = "",
 ) -> HttpResponseBase:
     """A list page: the full page, only its ``results`` partial for htmx, or (with
     ``?export=csv`` and an ``export_filename``) every filtered row as CSV. ``paginate`` is
-    ``core.paging.paginate`` (numbered pages) or ``core.keyset.keyset_paginate``.
+    ``core.paging.paginate`` (numbered pages) or ``core.keyset.keyset_paginate``;
+    ``default_sort`` is the ``sort`` value the list is in when none is asked for (its header
+    says so).
 
     The template renders the table's header from ``columns`` and includes the shared filter and
     footer partials; the footer shows the export link when the list exports.
     """
     if export_filename is not None and request.GET.get(EXPORT_PARAMETER) == EXPORT_CSV:
         return csv_response(filename=export_filename, columns=columns, rows=listing.rows)
+    shown = [column for column in columns if column.in_table]
     page_context = {
         **context,
         "filter": listing,
         "page": paginate(request, listing.rows),
-        "columns": [column for column in columns if column.in_table],
+        "columns": shown,
+        "headers": headers_for(shown, current=request.GET.get("sort") or default_sort),
         "exports": export_filename is not None,
     }
     return render(request, f"{template}#results" if is_htmx(request) else template, page_context)

@@ -28,35 +28,35 @@ def _has_conflict(registration: OpportunityRegistration) -> bool:
 type RegistrationColumn = Column[OpportunityRegistration]
 
 REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
-    Column(_("Name"), lambda r: r.name),
+    Column(_("Name"), lambda r: r.name, sort="name"),
     Column(_("State"), lambda r: r.get_state_display()),
-    Column(_("Company"), lambda r: r.company_name),
+    Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Representative"), lambda r: _person(r.representative)),
-    Column(_("Created"), lambda r: r.created_at.date().isoformat()),
-    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date)),
+    Column(_("Created"), lambda r: r.created_at.date().isoformat(), sort="created"),
+    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date), sort="closure"),
     Column(_("Service/Product"), lambda r: r.product, in_table=False),
     Column(_("Budget"), lambda r: r.budget, in_table=False),
 )
 
 QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
-    Column(_("Name"), lambda r: r.name),
+    Column(_("Name"), lambda r: r.name, sort="name"),
     Column(_("State"), lambda r: r.get_state_display()),
     Column(_("Partner"), lambda r: r.organisation.name),
-    Column(_("Company"), lambda r: r.company_name),
+    Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Agent"), lambda r: r.assigned_to.email if r.assigned_to else ""),
-    Column(_("Created"), lambda r: r.created_at.date().isoformat()),
-    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date)),
+    Column(_("Created"), lambda r: r.created_at.date().isoformat(), sort="created"),
+    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date), sort="closure"),
     # The table marks it next to the company.
     Column(_("Conflict"), lambda r: "yes" if _has_conflict(r) else "", in_table=False),
 )
 
 OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
-    Column(_("Name"), lambda o: o.name),
+    Column(_("Name"), lambda o: o.name, sort="name"),
     Column(_("Company"), lambda o: o.company.name),
     Column(_("Stage"), lambda o: o.get_stage_display()),
     Column(_("Status"), lambda o: o.get_status_display()),
     Column(_("Representative"), lambda o: _person(o.representative)),
-    Column(_("Qualified"), lambda o: o.created_at.date().isoformat()),
-    Column(_("Expected close"), lambda o: _day(o.expected_close_date)),
+    Column(_("Qualified"), lambda o: o.created_at.date().isoformat(), sort="created"),
+    Column(_("Expected close"), lambda o: _day(o.expected_close_date), sort="closure"),
     Column(_("Budget"), lambda o: o.budget, in_table=False),
 )

@@ -33,6 +33,7 @@ def customer_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase
         template="selfservice/customer_list.html",
         context={"ctx": ctx},
         export_filename="customers",
+        default_sort="company",
         paginate=keyset_paginate,
     )
 
@@ -77,6 +78,7 @@ def invoice_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
             "totals_cap": selectors.TOTALS_CAP,
         },
         export_filename="invoices",
+        default_sort="-date",
         paginate=keyset_paginate,
     )
 

@@ -54,6 +54,7 @@ def queue(request: HttpRequest, agent: AgentContext) -> HttpResponseBase:
             "directions": agent.directions,
         },
         export_filename="registration-queue",
+        default_sort="-created",
     )
 
 

@@ -55,6 +55,7 @@ def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponse
         template="registrations/partner/registration_list.html",
         context={"ctx": ctx, "scope": scope},
         export_filename="registrations",
+        default_sort="-created",
     )
 
 
@@ -209,6 +210,7 @@ def opportunity_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseB
         template="registrations/partner/opportunity_list.html",
         context={"ctx": ctx, "scope": scope},
         export_filename="opportunities",
+        default_sort="-created",
     )
 
 

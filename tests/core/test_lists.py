@@ -38,7 +38,7 @@ def table(html: str) -> tuple[list[str], list[int]]:
     assert head
     assert body
     labels = [
-        re.sub(r"<[^>]+>", "", th).strip()
+        re.sub(r"<[^>]+>", "", re.sub(r'<span aria-hidden="true">.*?</span>', "", th)).strip()
         for th in re.findall(r"<th[^>]*>(.*?)</th>", head[1], re.S)
     ]
     cells = [len(re.findall(r"<td[\s>]", row)) for row in re.findall(r"<tr.*?</tr>", body[1], re.S)]
@@ -107,3 +107,19 @@ def test_the_footer_links_the_export_with_the_filters_kept(world: World, pages: 
     client, _, _ = pages["queue"]
     html = client.get("/backoffice/?state=qualified&page=1").text
     assert 'href="?state=qualified&amp;export=csv"' in html
+
+
+def test_a_sortable_header_sorts_the_table_and_says_how_it_is_sorted(
+    world: World, pages: dict
+) -> None:
+    client, _, _ = pages["registrations"]
+    html = client.get("/p/alpha/registrations/?scope=all").text
+    # Newest first by default: the Created header says descending and asks for ascending.
+    assert re.search(
+        r'<th scope="col" aria-sort="descending"><a href="\?scope=all&amp;sort=created"', html
+    )
+    assert html.count("aria-sort=") == 1
+    html = client.get("/p/alpha/registrations/?scope=all&sort=name").text
+    assert re.search(r'aria-sort="ascending"><a href="\?scope=all&amp;sort=-name"', html)
+    # A column that does not sort (State) is a plain header.
+    assert '<th scope="col">State</th>' in html
