@@ -89,8 +89,11 @@ class BootstrapFilterSet(django_filters.FilterSet):
                 field.widget = FastSelect(attrs=field.widget.attrs, choices=field.widget.choices)
             widget = field.widget
             if isinstance(widget, forms.MultiWidget):
-                for sub in widget.widgets:
+                # The label names the first box; each box says which end of the range it is.
+                ends = (_("from"), _("to"))
+                for end, sub in zip(ends, widget.widgets, strict=False):
                     sub.attrs["class"] = "form-control form-control-sm"
+                    sub.attrs["aria-label"] = f"{field.label} ({end})"
             elif isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-sm"
             else:

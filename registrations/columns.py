@@ -16,6 +16,13 @@ def _person(user: User) -> str:
     return user.get_full_name() or user.email
 
 
+def _contact(registration: OpportunityRegistration) -> str:
+    # An existing contact (selected with the row), or the new one the registration proposes.
+    if registration.contact is not None:
+        return registration.contact.full_name
+    return f"{registration.contact_first_name} {registration.contact_last_name}".strip()
+
+
 def _day(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
@@ -36,6 +43,8 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("Estimated closure"), lambda r: _day(r.expected_close_date), sort="closure"),
     Column(_("Service/Product"), lambda r: r.product, in_table=False),
     Column(_("Budget"), lambda r: r.budget, in_table=False),
+    Column(_("Contact"), _contact, in_table=False),
+    Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
 QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
@@ -48,6 +57,8 @@ QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("Estimated closure"), lambda r: _day(r.expected_close_date), sort="closure"),
     # The table marks it next to the company.
     Column(_("Conflict"), lambda r: "yes" if _has_conflict(r) else "", in_table=False),
+    Column(_("Contact"), _contact, in_table=False),
+    Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
 OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -29,8 +30,19 @@ def company_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People by name, as the tables show them (the address when a name is missing)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.email
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonChoiceField
+
+
 def representative_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
+    return PersonFilter(
         label=_("Partner representative"), queryset=User.objects.none(), empty_label=_("Anyone")
     )
 

@@ -77,7 +77,7 @@ def registration_list(
         registrations = registrations.filter(created_by=user)
     filterset = RegistrationFilter(
         filters,
-        queryset=registrations.select_related("representative"),
+        queryset=registrations.select_related("representative", "contact"),
         choices={
             "company": companies_for_partner(partner=partner),
             "representative": representatives_for_partner(partner=partner),
@@ -181,7 +181,7 @@ def queue_for_agent(
     filterset = QueueFilter(
         filters,
         queryset=_queue(agent=agent)
-        .select_related("organisation", "assigned_to", "representative")
+        .select_related("organisation", "assigned_to", "representative", "contact")
         .annotate(has_conflict=conflict_exists()),
         choices={
             "company": Company.objects.filter(

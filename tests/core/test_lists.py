@@ -17,6 +17,7 @@ from core.lists import Column
 from integrations.columns import OUTBOX_COLUMNS
 from integrations.models import OutboxMessage, OutboxState, Target
 from registrations.columns import OPPORTUNITY_COLUMNS, QUEUE_COLUMNS, REGISTRATION_COLUMNS
+from registrations.models import OpportunityRegistration
 from tests import factories
 from tests.registrations.conftest import make_registration, streamed
 from tests.world import World
@@ -123,3 +124,30 @@ def test_a_sortable_header_sorts_the_table_and_says_how_it_is_sorted(
     assert re.search(r'aria-sort="ascending"><a href="\?scope=all&amp;sort=-name"', html)
     # A column that does not sort (State) is a plain header.
     assert '<th scope="col">State</th>' in html
+
+
+def test_filters_apply_on_change_and_name_people_as_the_table_does(
+    world: World, pages: dict
+) -> None:
+    client, url, _ = pages["registrations"]
+    html = client.get(url).text
+    start = html.index('data-testid="filters"')
+    form = html[start : html.index("</form>", start)]
+    # No "Apply" to press: the form applies on change; the button is for browsers without script.
+    assert "<noscript><button" in form
+    # The representative filter shows names, as the table does.
+    choices = client.get(url).context["filter"].form.fields["representative"].choices
+    assert world.a1.member.get_full_name() in {str(label) for _, label in choices}
+    # Both ends of a date range are labelled.
+    assert 'aria-label="Created (from)"' in form
+    assert 'aria-label="Created (to)"' in form
+
+
+def test_the_registrations_csv_has_the_contact_and_the_reason(world: World, pages: dict) -> None:
+    client, url, _ = pages["registrations"]
+    OpportunityRegistration.objects.update(state_reason="Budget unclear")
+    lines = list(csv.reader(io.StringIO(streamed(client.get(f"{url}&export=csv")).decode())))
+    assert lines[0][-2:] == ["Contact", "Reason"]
+    registration = OpportunityRegistration.objects.get()
+    assert registration.contact is not None
+    assert lines[1][-2:] == [registration.contact.full_name, "Budget unclear"]
