@@ -121,6 +121,7 @@ def outbox_claim(*, message_id: int, worker: str) -> Claim | Literal["busy"] | N
             "order__customer",
             "order__offer",
             "order__subscription",
+            "customer_update__customer",
         ).get(pk=message_id)
     return Claim(message=message, attempt=attempt, claimed_at=now)
 
