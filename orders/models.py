@@ -150,6 +150,13 @@ class CustomerUpdate(models.Model):
         return f"Customer update: {self.new_values.get('company_name', '')}"
 
     @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) for each field the update changed."""
+        return [
+            (f, self.old_values.get(f, ""), self.new_values.get(f, "")) for f in self.changed_fields
+        ]
+
+    @property
     def changed_fields(self) -> list[str]:
         return [
             f for f in CUSTOMER_DETAIL_FIELDS if self.old_values.get(f) != self.new_values.get(f)
