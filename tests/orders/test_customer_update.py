@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from integrations.models import OutboxMessage, OutboxState, Target
 from orders.models import Customer, CustomerUpdate
@@ -148,3 +149,15 @@ def test_nothing_changed_is_refused(world: World) -> None:
     with pytest.raises(ValidationError, match="Nothing to change"):
         update(world.a1, customer, data_of(customer, email=customer.email.upper()))
     assert not CustomerUpdate.objects.exists()
+
+
+def test_an_outbox_row_names_an_order_or_a_customer_update_exactly_once(world: World) -> None:
+    customer = a_customer(world.a1)
+    made = update(world.a1, customer, data_of(customer, city="York"))
+    order = customer.orders.get()
+    org = world.a1.organisation
+    for fields in ({}, {"order": order, "customer_update": made}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OutboxMessage.objects.create(organisation=org, target=Target.ZUORA, **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboxMessage.objects.create(organisation=org, target=Target.ZUORA, customer_update=made)
