@@ -40,7 +40,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     """
 
     list_display = (
-        "order",
+        "subject",
         "organisation",
         "target",
         "state",
@@ -51,10 +51,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "target", "organisation")
     search_fields = ("organisation__name",)
-    list_select_related = ("order", "organisation")
+    list_select_related = ("order", "customer_update", "organisation")
     readonly_fields = (
         "organisation",
         "order",
+        "customer_update",
         "target",
         "state",
         "attempts",

@@ -9,7 +9,7 @@ from core.lists import Column
 from integrations.models import OutboxMessage
 
 OUTBOX_COLUMNS: tuple[Column[OutboxMessage], ...] = (
-    Column(_("Order"), lambda m: m.order.number),
+    Column(_("Order"), lambda m: m.subject),
     Column(_("Partner"), lambda m: m.organisation.name),
     Column(_("Sent to"), lambda m: m.get_target_display()),
     Column(_("State"), lambda m: m.get_state_display()),

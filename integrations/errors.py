@@ -33,3 +33,8 @@ class IntegrationError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+
+class PushWait(Exception):
+    """A push cannot go ahead yet (the record it needs is still being made by another push):
+    the row is put back without counting a try, and comes again shortly."""

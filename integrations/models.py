@@ -35,7 +35,9 @@ CLAIMABLE_STATES = (OutboxState.PENDING, OutboxState.RETRYING)
 
 
 class OutboxMessage(models.Model):
-    """One order to push to one external system.
+    """One order, or one correction of a customer's details, to push to one external system.
+
+    Exactly one of ``order`` and ``customer_update`` is set (a check constraint holds it).
 
     A worker claims a due row with a conditional UPDATE (state and lease), records each attempt
     in ``OutboxAttempt`` and its outcome here; nothing is ever dropped: a row stays visible
@@ -48,7 +50,18 @@ class OutboxMessage(models.Model):
         PartnerOrganisation, on_delete=models.PROTECT, related_name="outbox_messages"
     )
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, related_name="outbox_messages"
+        "orders.Order",
+        on_delete=models.PROTECT,
+        related_name="outbox_messages",
+        null=True,
+        blank=True,
+    )
+    customer_update = models.ForeignKey(
+        "orders.CustomerUpdate",
+        on_delete=models.PROTECT,
+        related_name="outbox_messages",
+        null=True,
+        blank=True,
     )
     target = models.CharField(max_length=16, choices=Target.choices)
     state = models.CharField(
@@ -77,6 +90,14 @@ class OutboxMessage(models.Model):
         verbose_name = _("outbox message")
         constraints = [
             models.UniqueConstraint(fields=("order", "target"), name="outbox_once_per_target"),
+            models.UniqueConstraint(
+                fields=("customer_update", "target"), name="outbox_update_once_per_target"
+            ),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, customer_update__isnull=True)
+                | Q(order__isnull=True, customer_update__isnull=False),
+                name="outbox_order_xor_customer_update",
+            ),
         ]
         indexes = [
             # The beat job's "what is due" scan: only unsent rows are in this partial index.
@@ -96,7 +117,21 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order} → {self.get_target_display()} ({self.get_state_display()})"
+        return f"{self.subject} → {self.get_target_display()} ({self.get_state_display()})"
+
+    @property
+    def order_pk(self) -> int:
+        """The order's id, for the pushes of an order (a customer update's row has none)."""
+        if self.order_id is None:
+            raise ValueError(f"Outbox message {self.pk} is not an order's.")
+        return self.order_id
+
+    @property
+    def subject(self) -> str:
+        """What the row pushes, in words: the order number, or "Customer update: <company>"."""
+        if self.order_id is not None:
+            return str(self.order)
+        return str(self.customer_update)
 
     @property
     def is_done(self) -> bool:

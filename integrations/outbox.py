@@ -1,8 +1,9 @@
 """Writing outbox rows and putting their messages on the broker.
 
 Below ``orders`` in the layer order: ``orders.services`` calls :func:`outbox_enqueue` inside the
-order's transaction. The push task is named, not imported (the workers sit above ``orders``):
-it is registered by ``integrations.apps`` in every process that loads Django.
+order's transaction (and :func:`outbox_enqueue_customer_update` inside a customer update's).
+The push task is named, not imported (the workers sit above ``orders``): it is registered by
+``integrations.apps`` in every process that loads Django.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ class _OrderLike(Protocol):
     def type(self) -> str: ...
 
 
+class _CustomerUpdateLike(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def organisation_id(self) -> int: ...
+
+
 def outbox_targets(*, order_type: str) -> list[Target]:
     """The systems an order of ``order_type`` is pushed to, in the order they are enqueued."""
     if order_type == NEW_ORDER_TYPE:
@@ -58,6 +67,25 @@ def outbox_enqueue(*, order: _OrderLike) -> list[OutboxMessage]:
     messages = OutboxMessage.objects.bulk_create(
         OutboxMessage(organisation_id=order.organisation_id, order_id=order.pk, target=target)
         for target in outbox_targets(order_type=order.type)
+    )
+    ids = [message.pk for message in messages]
+    transaction.on_commit(partial(outbox_send, ids))
+    return messages
+
+
+def outbox_enqueue_customer_update(*, update: _CustomerUpdateLike) -> list[OutboxMessage]:
+    """Write one outbox row per target (Salesforce, Zuora) for a correction of a customer's
+    details, and enqueue them when the transaction commits.
+
+    The same discipline as :func:`outbox_enqueue`: it must run inside the transaction that
+    writes the customer and the ``orders.CustomerUpdate``, so the rows exist exactly when the
+    correction does; a broker that is down at commit leaves them to the beat job.
+    """
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            organisation_id=update.organisation_id, customer_update_id=update.pk, target=target
+        )
+        for target in Target
     )
     ids = [message.pk for message in messages]
     transaction.on_commit(partial(outbox_send, ids))

@@ -9,26 +9,38 @@ from celery import current_app
 from django.conf import settings
 
 from integrations import sending
-from integrations.errors import IntegrationError
+from integrations.errors import IntegrationError, PushWait
 from integrations.models import Target
 from integrations.outbox import outbox_send
+from integrations.salesforce.customer import salesforce_customer_update_push
 from integrations.salesforce.push import salesforce_push
 from integrations.zuora.amend import zuora_amend_push
-from integrations.zuora.push import WaitForSalesforce, zuora_push
+from integrations.zuora.customer import zuora_customer_update_push
+from integrations.zuora.push import zuora_push
 from orders.models import OrderType
 
 logger = logging.getLogger(__name__)
 
 
 def _zuora_push(claim: sending.Claim) -> dict[str, str]:
-    # A new order subscribes; a change or cancel amends the subscription it names.
-    if claim.message.order.type == OrderType.NEW:
+    # A customer update corrects the accounts and contacts; a new order subscribes; a change or
+    # cancel amends the subscription it names.
+    message = claim.message
+    if message.customer_update_id is not None:
+        return zuora_customer_update_push(claim)
+    if message.order is not None and message.order.type == OrderType.NEW:
         return zuora_push(claim)
     return zuora_amend_push(claim)
 
 
+def _salesforce_push(claim: sending.Claim) -> dict[str, str]:
+    if claim.message.customer_update_id is not None:
+        return salesforce_customer_update_push(claim)
+    return salesforce_push(claim)
+
+
 PUSHES: dict[str, Callable[[sending.Claim], dict[str, str]]] = {
-    Target.SALESFORCE: salesforce_push,
+    Target.SALESFORCE: _salesforce_push,
     Target.ZUORA: _zuora_push,
 }
 
@@ -59,7 +71,7 @@ def outbox_process(*, message_id: int, worker: str) -> str:
     push = PUSHES[claim.message.target]
     try:
         remote_ids = push(claim)
-    except WaitForSalesforce as wait:
+    except PushWait as wait:
         sending.outbox_defer(claim, delay=settings.OUTBOX_CRM_WAIT_DELAY, reason=str(wait))
         _reschedule(message_id, settings.OUTBOX_CRM_WAIT_DELAY)
         return "deferred"

@@ -42,7 +42,7 @@ def organisations_for_staff(*, agent: AgentContext) -> QuerySet[PartnerOrganisat
 def outbox_for_staff(*, agent: AgentContext) -> QuerySet[OutboxMessage]:
     """Every outbox row the staff user may see, newest first, with what the list shows."""
     return (
-        OutboxMessage.objects.select_related("order", "organisation")
+        OutboxMessage.objects.select_related("order", "customer_update", "organisation")
         .filter(organisation__direction_id__in=agent.direction_ids)
         .order_by("-id")
     )
@@ -70,6 +70,8 @@ def outbox_get_for_staff_or_404(*, agent: AgentContext, message_id: int) -> Outb
                 "order__customer",
                 "order__offer",
                 "order__subscription",
+                "customer_update__customer",
+                "customer_update__made_by",
                 "organisation__direction",
             )
             .get(pk=message_id)

@@ -121,6 +121,7 @@ def outbox_claim(*, message_id: int, worker: str) -> Claim | Literal["busy"] | N
             "order__customer",
             "order__offer",
             "order__subscription",
+            "customer_update__customer",
         ).get(pk=message_id)
     return Claim(message=message, attempt=attempt, claimed_at=now)
 
@@ -276,8 +277,11 @@ def outbox_retry_now(*, message_ids: Iterable[int]) -> list[int]:
     ids = list(message_ids)
     with transaction.atomic():
         changed = list(
+            # By id: the model's ordering joins the (now nullable) order, and FOR UPDATE refuses
+            # the nullable side of an outer join; one lock order also keeps two presses apart.
             OutboxMessage.objects.select_for_update()
             .filter(pk__in=ids, state__in=[OutboxState.FAILED, OutboxState.RETRYING])
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         OutboxMessage.objects.filter(pk__in=changed).update(

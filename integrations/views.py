@@ -22,8 +22,9 @@ from backoffice_access.context import AgentContext, backoffice_view
 from core.lists import list_response
 from integrations import selectors
 from integrations.columns import OUTBOX_COLUMNS
-from integrations.models import OutboxAttempt, OutboxState
+from integrations.models import OutboxAttempt, OutboxMessage, OutboxState
 from integrations.sending import outbox_retry_now
+from orders.models import Customer
 
 
 @require_GET
@@ -66,10 +67,20 @@ def outbox_detail(request: HttpRequest, agent: AgentContext, message_id: int) ->
         {
             "message": message,
             "order": message.order,
+            "update": message.customer_update,
+            "customer": _customer(message),
             "attempts": attempts,
             "can_retry": message.state in selectors.RETRYABLE_STATES,
         },
     )
+
+
+def _customer(message: OutboxMessage) -> Customer | None:
+    if message.order is not None:
+        return message.order.customer
+    if message.customer_update is not None:
+        return message.customer_update.customer
+    return None
 
 
 def _report_retried(request: HttpRequest, retried: list[int]) -> None:

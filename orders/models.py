@@ -103,6 +103,66 @@ class Customer(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+# The contact and billing address fields a partner may correct (``customer_update``); the
+# pushes send them to Zuora and Salesforce. The company name is among them: it is the name of the
+# Zuora account and of the Salesforce Account.
+CUSTOMER_DETAIL_FIELDS = (
+    "company_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+)
+
+
+class CustomerUpdate(models.Model):
+    """A correction of a customer's contact and billing address: who made it, when, the values
+    before and after (every field of ``CUSTOMER_DETAIL_FIELDS``, as strings), and its outbox
+    rows (one per system) that push it to Zuora and Salesforce."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = partner_fk("customer_updates")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="updates")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    old_values = models.JSONField(_("before"))
+    new_values = models.JSONField(_("after"))
+    # The form's one-time token: a second submit of the same form finds this update.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            # The customer page's latest correction and its sync state.
+            models.Index(fields=("customer", "-created_at"), name="customer_update_recent"),
+        ]
+
+    def __str__(self) -> str:
+        # The name the update gave (no query for the customer row).
+        return f"Customer update: {self.new_values.get('company_name', '')}"
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) for each field the update changed."""
+        return [
+            (f, self.old_values.get(f, ""), self.new_values.get(f, "")) for f in self.changed_fields
+        ]
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return [
+            f for f in CUSTOMER_DETAIL_FIELDS if self.old_values.get(f) != self.new_values.get(f)
+        ]
+
+
 class OrderType(models.TextChoices):
     NEW = "new", _("New")
     CHANGE = "change", _("Change")

@@ -18,6 +18,7 @@ from core.lists import Filtered
 from orders.filters import BalanceState, CustomerFilter, InvoiceFilter
 from orders.models import (
     Customer,
+    CustomerUpdate,
     Invoice,
     InvoiceItem,
     InvoiceSummary,
@@ -115,6 +116,19 @@ def customer_exists_for_partner(*, partner: PartnerOrganisation) -> bool:
 
 def customer_get_for_partner_or_404(*, partner: PartnerOrganisation, public_id: object) -> Customer:
     return get_for_partner_or_404(Customer.objects.all(), partner=partner, public_id=public_id)
+
+
+def customer_latest_update(
+    *, partner: PartnerOrganisation, customer: Customer
+) -> CustomerUpdate | None:
+    """The customer's newest correction of its details, with its outbox rows (the customer
+    page shows their sync state per system)."""
+    return (
+        CustomerUpdate.objects.filter(organisation=partner, customer=customer)
+        .prefetch_related("outbox_messages")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 # The customer page shows this many of the newest orders and invoices, with a link to the rest.

@@ -1,4 +1,5 @@
-"""Writes of the orders domain: placing an order for an end customer."""
+"""Writes of the orders domain: placing an order for an end customer, correcting a customer's
+contact and billing address."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from integrations.outbox import outbox_enqueue
+from integrations.outbox import outbox_enqueue, outbox_enqueue_customer_update
 from offers.models import Offer
 from offers.selectors import offer_is_available_to
 from orders.models import (
+    CUSTOMER_DETAIL_FIELDS,
     Customer,
+    CustomerUpdate,
     Order,
     OrderType,
     Schedule,
@@ -268,3 +271,108 @@ def _order_create(
     Schedule.objects.bulk_create(schedules)
     outbox_enqueue(order=order)
     return order
+
+
+def _details(customer: Customer) -> dict[str, str]:
+    return {name: str(getattr(customer, name)) for name in CUSTOMER_DETAIL_FIELDS}
+
+
+def customer_update(
+    *,
+    partner: PartnerOrganisation,
+    actor: User,
+    customer: Customer,
+    data: CustomerData,
+    idempotency_key: uuid.UUID,
+) -> CustomerUpdate:
+    """Correct ``customer``'s contact and billing address and push the correction to Zuora and
+    Salesforce.
+
+    Invariants:
+    - ``customer`` is ``partner``'s (else ``ValidationError``);
+    - the new values keep the checkout's rules for a new customer: ``Customer.full_clean()``,
+      the email lower-cased and unique among the partner's customers (else
+      ``DuplicateCustomerError``); a submit that changes nothing is a ``ValidationError``;
+    - the customer row, the ``CustomerUpdate`` (old and new values) and its outbox rows (one per
+      system) are written in one transaction, under a lock on the customer row, so two
+      corrections of one customer never interleave and the "before" values are the ones replaced;
+    - the same ``idempotency_key`` never makes two updates: a repeated or concurrent submit of
+      the same form returns the first one;
+    - no network call: the workers send the rows after commit.
+    """
+    existing = _update_for_key(partner=partner, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing
+    if customer.organisation_id != partner.pk:
+        raise ValidationError("This customer does not belong to your organisation.")
+    try:
+        return _customer_update(
+            partner=partner,
+            actor=actor,
+            customer=customer,
+            data=data,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        # The same form submitted concurrently: the key's unique constraint decided, and the
+        # loser returns the winner's update. Otherwise another customer took the email.
+        existing = _update_for_key(partner=partner, idempotency_key=idempotency_key)
+        if existing is not None:
+            return existing
+        raise DuplicateCustomerError(data.email) from None
+
+
+def _update_for_key(
+    *, partner: PartnerOrganisation, idempotency_key: uuid.UUID
+) -> CustomerUpdate | None:
+    update = CustomerUpdate.objects.filter(idempotency_key=idempotency_key).first()
+    if update is not None and update.organisation_id != partner.pk:
+        raise ValidationError("This form is not valid any more. Please start again.")
+    return update
+
+
+@transaction.atomic
+def _customer_update(
+    *,
+    partner: PartnerOrganisation,
+    actor: User,
+    customer: Customer,
+    data: CustomerData,
+    idempotency_key: uuid.UUID,
+) -> CustomerUpdate:
+    # The lock serialises corrections of this customer: the old values recorded are the ones
+    # this update replaces, and a concurrent double submit waits here, then finds the first.
+    locked = Customer.objects.select_for_update().get(pk=customer.pk, organisation=partner)
+    existing = _update_for_key(partner=partner, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing
+    before = _details(locked)
+    for name, value in asdict(data).items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.email = locked.email.lower()
+    after = _details(locked)
+    if after == before:
+        raise ValidationError("Nothing to change: these are the customer's details already.")
+    if (
+        after["email"] != before["email"].lower()
+        and Customer.objects.filter(organisation=partner, email__iexact=locked.email)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        raise DuplicateCustomerError(locked.email)
+    # full_clean() also runs the (organisation, lower(email)) constraint's own check.
+    locked.full_clean()
+    locked.save(update_fields=list(CUSTOMER_DETAIL_FIELDS))
+    update = CustomerUpdate.objects.create(
+        organisation=partner,
+        customer=locked,
+        made_by=actor,
+        old_values=before,
+        new_values=after,
+        idempotency_key=idempotency_key,
+    )
+    outbox_enqueue_customer_update(update=update)
+    # The caller's instance shows the new values too.
+    for name in CUSTOMER_DETAIL_FIELDS:
+        setattr(customer, name, getattr(locked, name))
+    return update

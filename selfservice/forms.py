@@ -1,4 +1,8 @@
-"""The subscription change and cancel forms. They check what a form can (a choice among the
+"""The customer details form, and the subscription change and cancel forms. The customer form
+takes the checkout's new-customer rules (the service checks them again, and the email's
+uniqueness).
+
+The subscription change and cancel forms They check what a form can (a choice among the
 subscription's offers, the quantity bounds, a date when one is asked for, a reason); the
 services in ``orders.subscriptions`` check everything again and say what the form cannot know
 (a change already pending, the cancellation window)."""
@@ -9,13 +13,53 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from core.forms import BootstrapForm
 from offers.models import Offer
-from orders.models import Subscription
+from orders.forms import NEW_CUSTOMER_FIELDS, PHONE_CHARS
+from orders.models import Customer, Subscription
 from orders.rules import MAX_QUANTITY, MIN_QUANTITY
+from orders.services import CustomerData
 from orders.subscriptions import CancelTiming, ChangeTiming, change_offers
 from orders.subscriptions.services import MAX_REASON
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", "—"), *((code, str(name)) for code, name in countries)]
+
+
+class CustomerEditForm(BootstrapForm):
+    """A customer's contact and billing address, as the checkout asks them of a new customer."""
+
+    company_name = forms.CharField(label=_("Company name"), max_length=200)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(label=_("Phone"), max_length=32)
+    address_line1 = forms.CharField(label=_("Address"), max_length=200)
+    address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    region = forms.CharField(label=_("State or region"), max_length=100, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=_country_choices)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, customer: Customer) -> dict[str, Any]:
+        return {name: getattr(customer, name) for name in NEW_CUSTOMER_FIELDS}
+
+    def clean_phone(self) -> str:
+        phone = " ".join(self.cleaned_data["phone"].split())
+        if not set(phone) <= PHONE_CHARS or sum(ch.isdigit() for ch in phone) < 6:
+            raise forms.ValidationError(_("Enter a phone number such as +44 20 7946 0958."))
+        return phone
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def customer_data(self) -> CustomerData:
+        return CustomerData(**{name: self.cleaned_data[name] for name in NEW_CUSTOMER_FIELDS})
 
 
 class OfferChoiceField(forms.ModelChoiceField):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from selfservice import subscription_views, views
+from selfservice import customer_views, subscription_views, views
 
 urlpatterns = [
     path("customers/", views.customer_list, name="customers"),
     path("customers/<uuid:customer_id>/", views.customer_detail, name="customer"),
+    path("customers/<uuid:customer_id>/edit/", customer_views.customer_edit, name="customer_edit"),
     path(
         "subscriptions/<uuid:subscription_id>/",
         subscription_views.subscription_detail,

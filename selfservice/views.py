@@ -43,8 +43,8 @@ def customer_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase
 def customer_detail(
     request: HttpRequest, ctx: PartnerContext, customer_id: uuid.UUID
 ) -> HttpResponse:
-    """A customer: details, subscriptions with their sync state, orders, invoices and the
-    invoice totals per currency."""
+    """A customer: details (and the sync state of their latest correction), subscriptions with
+    their sync state, orders, invoices and the invoice totals per currency."""
     customer = selectors.customer_get_for_partner_or_404(
         partner=ctx.organisation, public_id=customer_id
     )
@@ -55,6 +55,9 @@ def customer_detail(
             "ctx": ctx,
             "customer": customer,
             "record": selectors.customer_record(partner=ctx.organisation, customer=customer),
+            "latest_update": selectors.customer_latest_update(
+                partner=ctx.organisation, customer=customer
+            ),
         },
     )
 

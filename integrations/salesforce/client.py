@@ -127,6 +127,15 @@ class SalesforceClient:
         """Create or update the Contact whose external-id field holds ``external_id``; its Id."""
         return self._upsert("Contact", self.contact_external_id_field, external_id, fields)
 
+    def record_update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
+        """Set ``fields`` of one Account or Contact by its Id (``PATCH sobjects/X/<id>``). It
+        sets values, so repeating it (a retry after a timeout) leaves the same record."""
+
+        def call(sf: Salesforce) -> None:
+            _sobject(sf, sobject).update(quote(record_id, safe=""), fields)
+
+        self._call(f"{sobject} update", call)
+
     def account_get(self, account_id: str) -> dict[str, Any]:
         def call(sf: Salesforce) -> dict[str, Any]:
             record: dict[str, Any] = _sobject(sf, "Account").get(quote(account_id, safe=""))

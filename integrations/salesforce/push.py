@@ -53,7 +53,7 @@ def salesforce_push(claim: Claim) -> dict[str, str]:
     both ids on the customer, and have Zuora's CrmId set if the Zuora push went ahead without
     it."""
     message = claim.message
-    customer = Customer.objects.select_related("organisation").get(pk=message.order.customer_id)
+    customer = Customer.objects.select_related("organisation").get(orders__pk=message.order_pk)
     client = salesforce_client()
     external_id = str(customer.public_id)
     account_id = client.account_upsert(external_id=external_id, fields=account_fields(customer))
@@ -76,7 +76,7 @@ def _relink_zuora(message: OutboxMessage, *, account_id: str) -> None:
     retry finds the account and sets its CrmId.
     """
     zuora = (
-        OutboxMessage.objects.filter(order_id=message.order_id, target=Target.ZUORA)
+        OutboxMessage.objects.filter(order_id=message.order_pk, target=Target.ZUORA)
         .prefetch_related("attempt_log")
         .first()
     )

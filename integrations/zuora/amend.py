@@ -43,7 +43,7 @@ def zuora_amend_push(claim: Claim) -> dict[str, str]:
     and apply the order if it is due. Raises ``IntegrationError`` on any fault."""
     order = Order.objects.select_related(
         "organisation", "offer", "previous_offer", "subscription"
-    ).get(pk=claim.message.order_id)
+    ).get(pk=claim.message.order_pk)
     subscription = order.subscription
     if order.type not in (OrderType.CHANGE, OrderType.CANCEL) or subscription is None:
         raise permanent_error("NOT_AN_AMENDMENT", f"{order.number} changes no subscription.")

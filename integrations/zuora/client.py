@@ -70,6 +70,7 @@ ACCOUNT_FIELDS = (
     "Name",
     "Status",
     "BillToId",
+    "SoldToId",
 )
 SUBSCRIPTION_FIELDS = (
     "Id",
@@ -399,6 +400,11 @@ class ZuoraClient:
         rows = self.query(zoql_select(ACCOUNT_FIELDS, "Account", AccountNumber=account_number))
         return rows[0] if rows else None
 
+    def account_by_id(self, account_id: str) -> dict[str, Any] | None:
+        self._check_id("account_id", account_id)
+        rows = self.query(zoql_select(ACCOUNT_FIELDS, "Account", Id=account_id))
+        return rows[0] if rows else None
+
     def subscription_by_name(self, name: str) -> dict[str, Any] | None:
         """The latest version of the subscription called ``name`` (amendments add versions)."""
         versions = self.subscription_versions(name)
@@ -434,9 +440,21 @@ class ZuoraClient:
             raise self._row_error("create", result)
         return str(result.Id)
 
-    def update(self, object_type: str, object_id: str, fields: dict[str, Any]) -> None:
+    def update(
+        self,
+        object_type: str,
+        object_id: str,
+        fields: dict[str, Any],
+        *,
+        to_null: list[str] | tuple[str, ...] = (),
+    ) -> None:
+        """Set ``fields`` of one object, and empty the fields named in ``to_null`` (Zuora
+        ignores an empty value: a field is cleared only through ``fieldsToNull``)."""
         self._check_id(f"{object_type}.Id", object_id)
-        zobject = self._object(object_type, {**fields, "Id": object_id}, what=object_type)
+        values: dict[str, Any] = {**fields, "Id": object_id}
+        if to_null:
+            values["fieldsToNull"] = list(to_null)
+        zobject = self._object(object_type, values, what=object_type)
         results = self._call("update", zObjects=[zobject])
         if not results[0].Success:
             raise self._row_error("update", results[0])

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django_countries import countries
 
 from core.validators import is_zuora_id
-from integrations.errors import IntegrationError
+from integrations.errors import IntegrationError, PushWait
 from integrations.models import OutboxMessage, OutboxState, Target
 from integrations.sending import Claim
 from integrations.zuora.client import SubscribeResult, ZuoraClient, zuora_client
@@ -31,7 +31,7 @@ from partners.models import PartnerOrganisation
 logger = logging.getLogger(__name__)
 
 
-class WaitForSalesforce(Exception):
+class WaitForSalesforce(PushWait):
     """The Salesforce Account id (the account's CrmId) is not known yet: try again shortly."""
 
 
@@ -127,7 +127,7 @@ def _subscription_fields(order: Order, subscription: Subscription) -> dict[str, 
 def _salesforce_settled(message: OutboxMessage) -> bool:
     """Whether Salesforce is done with this order (sent or failed): waiting cannot help."""
     pending = OutboxMessage.objects.filter(
-        order_id=message.order_id, target=Target.SALESFORCE
+        order_id=message.order_pk, target=Target.SALESFORCE
     ).exclude(state__in=[OutboxState.SUCCEEDED, OutboxState.FAILED])
     return not pending.exists()
 
@@ -168,7 +168,7 @@ def zuora_push(claim: Claim) -> dict[str, str]:
     for, ``IntegrationError`` on any fault."""
     message = claim.message
     order = Order.objects.select_related("organisation", "customer", "offer", "subscription").get(
-        pk=message.order_id
+        pk=message.order_pk
     )
     subscription = order.subscription
     if subscription is None:

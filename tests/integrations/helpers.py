@@ -12,7 +12,7 @@ from integrations.fake_seed import fakes_seed
 from integrations.models import OutboxMessage, OutboxState, Target
 from integrations.processing import outbox_process
 from offers.models import Offer
-from orders.models import Customer, Order
+from orders.models import Customer, CustomerUpdate, Order
 from orders.services import order_place
 from partners.models import PartnerOrganisation
 from tests import factories
@@ -43,13 +43,18 @@ def place(
     )
 
 
-def run_pushes(order: Order, *, timeout: float = 20.0) -> dict[str, OutboxMessage]:
-    """Process the order's outbox rows (Salesforce first, as they are enqueued; a change or
-    cancel has a Zuora row only) until each is sent or failed, waiting out backoffs like the
-    beat job would."""
+def run_pushes(order: Order | CustomerUpdate, *, timeout: float = 20.0) -> dict[str, OutboxMessage]:
+    """Process the order's (or customer update's) outbox rows (Salesforce first, as they are
+    enqueued; a change or cancel has a Zuora row only) until each is sent or failed, waiting
+    out backoffs like the beat job would."""
     deadline = time.monotonic() + timeout
+    rows = (
+        OutboxMessage.objects.filter(order=order)
+        if isinstance(order, Order)
+        else OutboxMessage.objects.filter(customer_update=order)
+    )
     while True:
-        messages = {m.target: m for m in OutboxMessage.objects.filter(order=order)}
+        messages = {m.target: m for m in rows.all()}
         if all(m.state in DONE for m in messages.values()):
             return messages
         if time.monotonic() > deadline:

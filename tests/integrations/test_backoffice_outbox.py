@@ -304,6 +304,7 @@ def test_detail_shows_the_row_its_order_and_the_attempt_log(world: World, rows: 
     assert "The full fault: INVALID_VALUE on field Currency" in text
     assert "8a8082c45f9" in text
     assert "account_id" in text
+    assert message.order is not None
     assert message.order.number in text
     assert message.order.customer.company_name in text
     assert "Organisation A1" in text
