@@ -40,7 +40,8 @@ def test_alice_lands_on_her_portal_and_cannot_enter_another(
     expect(page.get_by_test_id("organisation-name")).to_have_text("Northwind Resellers")
 
     page.goto(f"{base}/p/public-sector/")
-    expect(page.get_by_role("heading", name="Not Found")).to_be_visible()
+    expect(page.get_by_role("heading", name="There is nothing here")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to your home page")).to_be_visible()
 
 
 def test_anonymous_visitor_signs_in_and_comes_back(
