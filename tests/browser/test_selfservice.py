@@ -160,3 +160,33 @@ def test_alice_changes_a_quantity_sees_it_pending_then_applied(
     expect(page.get_by_test_id("subscription-quantity")).to_have_text("5")
     expect(page.get_by_test_id("blocking")).to_have_count(0)
     expect(page.get_by_test_id("trail-row")).to_have_count(2)
+
+
+def test_alice_corrects_a_customers_details_and_billing_and_the_crm_get_them(
+    page: Page, live_server: object, demo: tuple, fakes: Fakes
+) -> None:
+    partners, catalogue = demo
+    order = place_order(
+        organisation=partners.northwind,
+        actor=partners.users["alice"],
+        offer=catalogue.offers["STD-MONTHLY"],
+        customer_data=new_customer_data(9, company_name="Typo Ltd"),
+    )
+    base = str(live_server)
+    sign_in(page, base, "alice@northwind.example")
+    page.goto(f"{base}/p/enterprise/customers/{order.customer.public_id}/")
+    page.get_by_test_id("edit-customer").click()
+    page.get_by_label("Company name").fill("Tipo Ltd")
+    page.get_by_label("City").fill("")
+    page.get_by_role("button", name=re.compile("Save")).click()
+    # A refused submit keeps what was typed.
+    expect(page.get_by_label("Company name")).to_have_value("Tipo Ltd")
+    page.get_by_label("City").fill("Bristol")
+    page.get_by_role("button", name=re.compile("Save")).click()
+    expect(page.get_by_test_id("customer-name")).to_have_text("Tipo Ltd")
+    # The pushes ran at commit (in process): both systems have the correction.
+    for target in ("zuora", "salesforce"):
+        badge = page.locator(f'[data-testid="customer-update"] [data-target="{target}"]')
+        expect(badge).to_have_attribute("data-state", "succeeded")
+    account = [a for a in fakes.state("zuora")["accounts"] if a.get("Name") == "Tipo Ltd"]
+    assert len(account) == 1
