@@ -413,20 +413,23 @@ CONFLICT = " OR ".join(
 
 
 def queue(request: HttpRequest, directions: str) -> HttpResponse:
-    params: dict[str, Any] = {"dirs": [int(d) for d in directions.split("-")]}
-    where = "r.direction_id = ANY(%(dirs)s)"
+    # A literal IN list, as the ORM writes it: ``= ANY(%s)`` with an array parameter is not an
+    # equality the planner can walk the (direction, created) index with.
+    dirs = ", ".join(str(int(d)) for d in directions.split("-"))
+    params: dict[str, Any] = {}
+    where = f"r.direction_id IN ({dirs})"
     if state := request.GET.get("state", ""):
         params["state"] = state
         where += " AND r.state = %(state)s"
     counts = ", ".join(
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM registrations_opportunityregistration WHERE "
-        f"direction_id = ANY(%(dirs)s) AND state = '{key}' LIMIT {STATE_COUNT_CAP + 1}) c) "
+        f"direction_id IN ({dirs}) AND state = '{key}' LIMIT {STATE_COUNT_CAP + 1}) c) "
         f"AS {key}"
         for key in REGISTRATION_STATES
     )
     rows = _query(
         f"SELECT n.*, p.* FROM (SELECT {counts}, (SELECT string_agg(name, ', ' ORDER BY name) "
-        "FROM partners_salesdirection WHERE id = ANY(%(dirs)s)) AS directions) n "
+        f"FROM partners_salesdirection WHERE id IN ({dirs})) AS directions) n "
         "LEFT JOIN LATERAL (SELECT r.public_id, r.name, r.state, o.name AS partner, "
         "r.company_name, a.email, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
         f"to_char(r.expected_close_date, 'YYYY-MM-DD'), ({CONFLICT}) AS conflict "
