@@ -1,0 +1,10 @@
+"""The floor's WSGI application (``gunicorn --chdir bench floor.wsgi``)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "floor.settings")
+application = get_wsgi_application()
