@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from core.forms import BootstrapForm
-from orders.models import Customer
+from orders.models import CUSTOMER_DETAIL_FIELDS, Customer
 from orders.rules import MAX_QUANTITY, MIN_QUANTITY, start_date_allowed
 from orders.selectors import customer_get_for_partner
 from orders.services import CustomerData
@@ -16,19 +16,8 @@ from partners.models import PartnerOrganisation
 
 NEW = "new"
 EXISTING = "existing"
-NEW_CUSTOMER_FIELDS = (
-    "company_name",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postal_code",
-    "region",
-    "country",
-)
+# A new customer's fields are the ones a correction may change later.
+NEW_CUSTOMER_FIELDS = CUSTOMER_DETAIL_FIELDS
 REQUIRED_NEW_CUSTOMER_FIELDS = frozenset(NEW_CUSTOMER_FIELDS) - {"address_line2", "region"}
 PHONE_CHARS = frozenset("0123456789+-() ./")
 

@@ -16,13 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django_countries import countries
 
 from core.validators import is_zuora_id
 from integrations.errors import IntegrationError, PushWait
 from integrations.models import OutboxMessage, OutboxState, Target
 from integrations.sending import Claim
 from integrations.zuora.client import SubscribeResult, ZuoraClient, zuora_client
+from integrations.zuora.customer import contact_fields
 from integrations.zuora.invoices import invoices_pull_for_subscription
 from orders.aggregates import customers_recount
 from orders.models import Customer, Order, Subscription, SubscriptionStatus
@@ -89,19 +89,10 @@ def _new_account(
 
 
 def _bill_to(customer: Customer) -> dict[str, Any]:
-    contact = {
-        "Address1": customer.address_line1,
-        "Address2": customer.address_line2,
-        "City": customer.city,
-        "Country": str(countries.name(customer.country)),
-        "FirstName": customer.first_name,
-        "LastName": customer.last_name,
-        "PostalCode": customer.postal_code,
-        "State": customer.region,
-        "WorkEmail": customer.email,
-        "WorkPhone": customer.phone,
-    }
-    return {key: value for key, value in contact.items() if value}
+    # The same fields a correction sends (zuora/customer.py); a new contact just omits the
+    # empty optional ones instead of clearing them.
+    fields, _cleared = contact_fields(customer)
+    return fields
 
 
 def _subscription_fields(order: Order, subscription: Subscription) -> dict[str, Any]:
