@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet, TextChoices
+from django.db.models import QuerySet, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import BootstrapFilterSet, SearchFilter, StableOrderingFilter, date_range_filter
-from orders.models import Customer, InvoiceItem
+from orders.models import Customer, Invoice, InvoiceItem
 from partners.models import InvoiceOwner
 
 
@@ -108,6 +108,9 @@ class InvoiceFilter(BootstrapFilterSet):
     def filter_customer(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         if value is None:
             return queryset
-        # Its own invoices and the partner's combined invoices with an item for it.
+        # Its own invoices and the partner's combined invoices with an item for it: one set of
+        # ids from the two (customer) indexes. An OR of the two conditions read every invoice of
+        # a million-invoice partner (2.3 s, bench/results).
+        own = Invoice.objects.filter(customer=value).values("pk")
         billed = InvoiceItem.objects.filter(customer=value).values("invoice_id")
-        return queryset.filter(Q(customer=value) | Q(pk__in=billed))
+        return queryset.filter(pk__in=own.union(billed))
