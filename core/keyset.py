@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import HttpRequest
 
@@ -110,7 +110,9 @@ def _decode(model: type[Model], fields: Sequence[str], cursor: str) -> list[Any]
             if value is None or isinstance(value, dict | list):
                 return None
             field = model._meta.get_field(name)
-            decoded.append(field.to_python(value))  # type: ignore[union-attr]
+            if not isinstance(field, Field):  # a relation's reverse side is no key
+                return None
+            decoded.append(field.to_python(value))
         return decoded
     except (binascii.Error, UnicodeDecodeError, ValueError, ValidationError, FieldDoesNotExist):
         return None

@@ -9,7 +9,7 @@ services in ``orders.subscriptions`` check everything again and say what the for
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +90,10 @@ class SubscriptionChangeForm(BootstrapForm):
 
     def __init__(self, *args: Any, subscription: Subscription, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offer"].queryset = change_offers(subscription=subscription)  # type: ignore[attr-defined]
+        # The field declared above; its choices are this subscription's offers.
+        cast(OfferChoiceField, self.fields["offer"]).queryset = change_offers(
+            subscription=subscription
+        )
 
 
 class SubscriptionCancelForm(BootstrapForm):

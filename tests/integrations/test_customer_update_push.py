@@ -185,7 +185,9 @@ def test_an_update_that_applied_then_timed_out_is_retried_harmlessly(
     messages = run_pushes(update)
     for message in messages.values():
         assert message.state == OutboxState.SUCCEEDED
-        assert message.attempt_log.order_by("number").first().error_code == "TIMEOUT"  # type: ignore[union-attr]
+        first = message.attempt_log.order_by("number").first()
+        assert first is not None
+        assert first.error_code == "TIMEOUT"
     [account] = zuora_records(fakes, "accounts", Id=customer.zuora_account_id)
     assert_zuora_corrected(fakes, account)
     assert_salesforce_corrected(fakes, customer)

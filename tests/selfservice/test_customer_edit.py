@@ -14,6 +14,7 @@ from django.test import Client
 from integrations.models import OutboxMessage, OutboxState, Target
 from orders.models import Customer, CustomerUpdate
 from tests import factories
+from tests.registrations.conftest import streamed
 from tests.world import Tenant, World
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_backoffice_outbox_shows_customer_update_rows(world: World) -> None:
     assert "Customer update: Renamed Ltd" in listing.text
     exported = staff.get("/backoffice/outbox/?export=csv")
     assert exported.status_code == 200
-    assert "Customer update: Renamed Ltd" in b"".join(exported.streaming_content).decode()  # type: ignore[attr-defined]
+    assert "Customer update: Renamed Ltd" in streamed(exported).decode()
     for row in rows:
         detail = staff.get(f"/backoffice/outbox/{row.pk}/")
         assert detail.status_code == 200
