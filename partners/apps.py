@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = "Partners"
+
+    def ready(self) -> None:
+        # ready() is Django's hook for connecting signal receivers: the module reads models,
+        # which may not be imported before the app registry is ready.
+        from partners import receivers  # noqa: F401  # imported for its @receiver side effect

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from accounts.models import User
 from partners.models import PartnerMembership, PartnerPortal, SystemProperty
@@ -21,19 +22,49 @@ def system_property_bool(*, key: str, default: bool) -> bool:
     return value.strip().lower() in TRUE_VALUES
 
 
+# What a signed-in request needs of a partner user, read with the user in one query by the
+# session's authentication backend (signin.backends): the membership, its organisation with its
+# identity provider, and the organisation's direction with its portal.
+PARTNER_CONTEXT_RELATIONS = (
+    "partner_membership__organisation__identity_provider",
+    "partner_membership__organisation__direction__portal",
+)
+
+
+def user_with_partner_context(*, user_id: int | str) -> User | None:
+    """The user with their partner context (one query): what every signed-in request reads."""
+    return User.objects.select_related(*PARTNER_CONTEXT_RELATIONS).filter(pk=user_id).first()
+
+
+def membership_of(user: User) -> PartnerMembership | None:
+    """The user's membership, active or not: from the user's own row when it came with it.
+
+    A user restored from the session comes with it (``user_with_partner_context``); otherwise
+    one query reads it with its organisation.
+    """
+    if User.partner_membership.is_cached(user):
+        return getattr(user, "partner_membership", None)
+    return (
+        PartnerMembership.objects.select_related(
+            "organisation__identity_provider", "organisation__direction__portal"
+        )
+        .filter(user=user)
+        .first()
+    )
+
+
 def membership_for_user(*, user: User | AnonymousUser) -> PartnerMembership | None:
     """The user's membership if it and its organisation are active, else None.
 
-    Read on every portal request (never cached in the session), so deactivating an organisation
-    or a membership takes effect at the user's next request.
+    Read with the user on every request (never cached in the session or elsewhere), so
+    deactivating an organisation or a membership takes effect at the user's next request.
     """
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return None
-    return (
-        PartnerMembership.objects.select_related("organisation__direction__portal")
-        .filter(user_id=user.pk, is_active=True, organisation__is_active=True)
-        .first()
-    )
+    membership = membership_of(user)
+    if membership is None or not (membership.is_active and membership.organisation.is_active):
+        return None
+    return membership
 
 
 def own_portal(membership: PartnerMembership | None) -> PartnerPortal | None:
@@ -44,12 +75,37 @@ def own_portal(membership: PartnerMembership | None) -> PartnerPortal | None:
     return portal if portal is not None and portal.is_active else None
 
 
-def portal_get_active(*, path_name: str) -> PartnerPortal | None:
+def portal_get_active(
+    *, path_name: str, user: User | AnonymousUser | None = None
+) -> PartnerPortal | None:
+    """The active portal at ``path_name``; the user's own portal needs no query."""
+    if user is not None:
+        home = own_portal(membership_for_user(user=user))
+        if home is not None and home.path_name == path_name:
+            return home
     return (
         PartnerPortal.objects.select_related("direction")
         .filter(path_name=path_name, is_active=True)
         .first()
     )
+
+
+def portal_section_keys(portal: PartnerPortal) -> list[str]:
+    """The portal's section keys in their configured order, from the cache.
+
+    Admins change them rarely; the cache entry is dropped whenever a section or the portal is
+    saved or deleted (``partners.signals``), so the next request reads them again.
+    """
+    key = portal_sections_cache_key(portal.pk)
+    keys = cache.get(key)
+    if keys is None:
+        keys = list(portal.sections.values_list("section", flat=True))
+        cache.set(key, keys, timeout=None)
+    return keys
+
+
+def portal_sections_cache_key(portal_id: object) -> str:
+    return f"partners:portal-sections:{portal_id}"
 
 
 class Verdict(enum.Enum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -20,14 +22,17 @@ def database_state() -> str:
     return OK
 
 
+@lru_cache(maxsize=4)
+def redis_client(url: str) -> redis.Redis:
+    """One client per process (its pool keeps the connection open between probes)."""
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
 def redis_state() -> str:
     if not settings.REDIS_URL:
         return NOT_CONFIGURED
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
     try:
-        client.ping()
+        redis_client(settings.REDIS_URL).ping()
     except redis.RedisError as exc:
         return f"down: {exc.__class__.__name__}"
-    finally:
-        client.close()
     return OK

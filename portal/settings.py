@@ -393,6 +393,9 @@ MEDIA_URL = "media/"
 # ------------------------------------------------------------------------------------------------
 # Security
 # ------------------------------------------------------------------------------------------------
+# Sessions are read from the cache (Redis in production) and written through to the database:
+# a signed-in request reads its session without a query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Absolute lifetime of a session cookie; an idle session ends sooner (IdleTimeoutMiddleware).

@@ -21,7 +21,12 @@ from django.urls import reverse
 from accounts.models import User
 from partners.models import PartnerMembership, PartnerOrganisation, PartnerPortal
 from partners.sections import SectionLink, section_link
-from partners.selectors import Verdict, portal_access_decide, portal_get_active
+from partners.selectors import (
+    Verdict,
+    portal_access_decide,
+    portal_get_active,
+    portal_section_keys,
+)
 
 POLICY_ATTRIBUTE = "portal_access_policy"
 
@@ -44,11 +49,10 @@ class PartnerContext:
 
     @cached_property
     def sections(self) -> list[SectionLink]:
-        """The portal's sections this build serves, in the configured order (one query)."""
-        keys = self.portal.sections.values_list("section", flat=True)
+        """The portal's sections this build serves, in the configured order (cached)."""
         return [
             link
-            for key in keys
+            for key in portal_section_keys(self.portal)
             if (link := section_link(key=key, path_name=self.portal.path_name)) is not None
         ]
 
@@ -79,7 +83,8 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
     def wrapper(
         request: HttpRequest, path_name: str, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        portal = portal_get_active(path_name=path_name)
+        # A partner user's own portal came with the user (no query); any other is read.
+        portal = portal_get_active(path_name=path_name, user=request.user)
         if portal is None:
             raise Http404("No such portal.")
         if not request.user.is_authenticated:

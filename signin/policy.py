@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from partners.models import PartnerMembership
+from partners.selectors import membership_of
 from sso.models import IdentityProvider
 from sso.selectors import sso_required_provider_for_email, sso_required_provider_for_user
 
@@ -49,13 +49,10 @@ def sign_in_refusal(
     """
     if not isinstance(user, User):
         return None
-    # One query for partner people (membership, organisation and its provider together); the
-    # domain lookup only for people without a membership.
-    membership = (
-        PartnerMembership.objects.select_related("organisation__identity_provider")
-        .filter(user=user)
-        .first()
-    )
+    # No query for partner people restored from a session (the membership, organisation and
+    # provider came with the user), one otherwise; the domain lookup only for people without a
+    # membership.
+    membership = membership_of(user)
     if membership is not None:
         provider = getattr(membership.organisation, "identity_provider", None)
         required = provider if provider and provider.is_active and provider.sso_required else None
