@@ -93,6 +93,13 @@ def main() -> None:
     parser.add_argument("--only", default="")
     args = parser.parse_args()
 
+    # Production settings serve static files from whitenoise's manifest.
+    harness.subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=harness.ROOT,
+        env=harness.ENV,
+        check=True,
+    )
     w = harness.world()
     keys = harness.sessions(w["users"])
     from django.db import connection

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.lists import Column
+from core.lists import Column, text
 from registrations.models import Opportunity, OpportunityRegistration
 
 
@@ -27,6 +28,27 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
+def _created(row: OpportunityRegistration | Opportunity) -> str:
+    return timezone.localdate(row.created_at).isoformat()
+
+
+# The badge of a registration's state or an opportunity's status (as
+# partials/state_badge.html draws it on the record pages): the word says it, the colour repeats it.
+_BADGE = {
+    "qualified": "text-bg-success",
+    "won": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "lost": "text-bg-danger",
+    "more_info": "text-bg-warning",
+    "in_review": "text-bg-info",
+}
+
+
+def state_badge(state: str, label: object) -> str:
+    colour = _BADGE.get(state, "text-bg-secondary")
+    return f'<span class="badge {colour}" data-testid="state">{text(label)}</span>'
+
+
 def _has_conflict(registration: OpportunityRegistration) -> bool:
     # Annotated by selectors.queue_for_agent (selectors.conflict_exists).
     return bool(getattr(registration, "has_conflict", False))
@@ -35,12 +57,22 @@ def _has_conflict(registration: OpportunityRegistration) -> bool:
 type RegistrationColumn = Column[OpportunityRegistration]
 
 REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
-    Column(_("Name"), lambda r: r.name, sort="name"),
-    Column(_("State"), lambda r: r.get_state_display()),
+    Column(_("Name"), lambda r: r.name, sort="name", link=True),
+    Column(
+        _("State"),
+        lambda r: r.get_state_display(),
+        html=lambda r: state_badge(r.state, r.get_state_display()),
+    ),
     Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Representative"), lambda r: _person(r.representative)),
-    Column(_("Created"), lambda r: r.created_at.date().isoformat(), sort="created"),
-    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date), sort="closure"),
+    Column(_("Created"), _created, sort="created", nowrap=True),
+    Column(
+        _("Estimated closure"),
+        lambda r: _day(r.expected_close_date),
+        sort="closure",
+        blank="—",
+        nowrap=True,
+    ),
     Column(_("Service/Product"), lambda r: r.product, in_table=False),
     Column(_("Budget"), lambda r: r.budget, in_table=False),
     Column(_("Contact"), _contact, in_table=False),
@@ -62,12 +94,22 @@ QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
 )
 
 OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
-    Column(_("Name"), lambda o: o.name, sort="name"),
+    Column(_("Name"), lambda o: o.name, sort="name", link=True),
     Column(_("Company"), lambda o: o.company.name),
     Column(_("Stage"), lambda o: o.get_stage_display()),
-    Column(_("Status"), lambda o: o.get_status_display()),
+    Column(
+        _("Status"),
+        lambda o: o.get_status_display(),
+        html=lambda o: state_badge(o.status, o.get_status_display()),
+    ),
     Column(_("Representative"), lambda o: _person(o.representative)),
-    Column(_("Qualified"), lambda o: o.created_at.date().isoformat(), sort="created"),
-    Column(_("Expected close"), lambda o: _day(o.expected_close_date), sort="closure"),
+    Column(_("Qualified"), _created, sort="created", nowrap=True),
+    Column(
+        _("Expected close"),
+        lambda o: _day(o.expected_close_date),
+        sort="closure",
+        blank="—",
+        nowrap=True,
+    ),
     Column(_("Budget"), lambda o: o.budget, in_table=False),
 )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.lists import is_htmx, list_response
+from core.lists import is_htmx, list_response, url_for_each
 from portal_access.context import PartnerContext, portal_view
 from registrations import selectors, services
 from registrations.columns import OPPORTUNITY_COLUMNS, REGISTRATION_COLUMNS
@@ -46,6 +46,9 @@ def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponse
     scope = selectors.scope_decide(
         requested=request.GET.get("scope"), is_supervisor=ctx.is_supervisor
     )
+    detail = url_for_each(
+        "portal:registration_detail", key="registration_id", path_name=ctx.portal.path_name
+    )
     return list_response(
         request,
         listing=selectors.registration_list(
@@ -56,6 +59,8 @@ def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponse
         context={"ctx": ctx, "scope": scope},
         export_filename="registrations",
         default_sort="-created",
+        row_testid="registration-row",
+        row_url=lambda registration: detail(registration.public_id),
     )
 
 
@@ -201,6 +206,9 @@ def opportunity_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseB
     scope = selectors.scope_decide(
         requested=request.GET.get("scope"), is_supervisor=ctx.is_supervisor
     )
+    detail = url_for_each(
+        "portal:opportunity_detail", key="opportunity_id", path_name=ctx.portal.path_name
+    )
     return list_response(
         request,
         listing=selectors.opportunity_list(
@@ -211,6 +219,8 @@ def opportunity_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseB
         context={"ctx": ctx, "scope": scope},
         export_filename="opportunities",
         default_sort="-created",
+        row_testid="opportunity-row",
+        row_url=lambda opportunity: detail(opportunity.public_id),
     )
 
 

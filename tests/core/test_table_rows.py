@@ -1,0 +1,58 @@
+"""Rows built in Python (core.lists.table_rows): every value escaped, the link column linking
+to the row's page, blanks shown as the column says, one cell per shown column."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import NoReverseMatch
+
+from core.lists import Column, table_rows, url_for_each
+from registrations.models import OpportunityRegistration
+
+
+def registration(name: str, company: str = "") -> OpportunityRegistration:
+    return OpportunityRegistration(public_id=uuid.uuid4(), name=name, company_name=company)
+
+
+COLUMNS = (
+    Column("Name", lambda r: r.name, link=True),
+    Column("Company", lambda r: r.company_name, blank="—", nowrap=True),
+    Column("Badge", lambda r: r.name, html=lambda r: "<b>fixed</b>", numeric=True),
+)
+
+
+def test_every_value_is_escaped_and_the_link_column_links() -> None:
+    row = registration('<script>alert("x")</script>', "A & B")
+    html = table_rows(
+        [row], COLUMNS, testid="t-row", row_url=lambda r: f"/r/{r.public_id}/?a=1&b=2"
+    )
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert f'<a href="/r/{row.public_id}/?a=1&amp;b=2">' in html
+    assert '<td class="text-nowrap">A &amp; B</td>' in html
+    assert '<td class="text-end"><b>fixed</b></td>' in html
+    assert html.startswith('<tr data-testid="t-row">')
+
+
+def test_an_empty_value_shows_the_columns_blank() -> None:
+    html = table_rows([registration("n")], COLUMNS, testid="t-row")
+    assert '<td class="text-nowrap">—</td>' in html
+    assert "<a " not in html  # no row_url: no link
+
+
+def test_one_row_per_item_one_cell_per_column() -> None:
+    html = table_rows([registration(str(n)) for n in range(3)], COLUMNS, testid="t-row")
+    assert html.count("<tr ") == 3
+    assert html.count("<td") == 9
+    assert table_rows([], COLUMNS, testid="t-row") == ""
+
+
+@pytest.mark.urls("portal.urls")
+def test_url_for_each_reverses_once_and_fills_in_each_key() -> None:
+    url = url_for_each("portal:registration_detail", key="registration_id", path_name="alpha")
+    key = uuid.uuid4()
+    assert url(key) == f"/p/alpha/registrations/{key}/"
+    with pytest.raises(NoReverseMatch):
+        url_for_each("portal:registration_detail", key="nope", path_name="alpha")
