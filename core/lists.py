@@ -79,7 +79,11 @@ class Column[M: Model]:
     blank: str = ""
     # The cell links to the row's own page (``list_response``'s ``row_url``).
     link: bool = False
-    nowrap: bool = False
+    cell_class: str = ""  # the table cell's classes besides the numeric alignment
+    # ``in_export=False``: shown, not exported (a link to the row's file, say).
+    in_export: bool = True
+    # A stable name for code that picks a column out (the label is translated).
+    key: str = ""
 
 
 def text(value: object) -> str:
@@ -119,11 +123,7 @@ def table_rows[M: Model](
     a few microseconds (bench/results/pages-profile.md)."""
     cells = []
     for column in columns:
-        classes = " ".join(
-            name
-            for name, on in (("text-end", column.numeric), ("text-nowrap", column.nowrap))
-            if on
-        )
+        classes = " ".join(filter(None, ("text-end" if column.numeric else "", column.cell_class)))
         cells.append((column, f'<td class="{classes}">' if classes else "<td>"))
     lines = []
     for row in rows:
@@ -218,7 +218,8 @@ def list_response[M: Model](
     with it, the ``link`` column linking to ``row_url(row)``.
     """
     if export_filename is not None and request.GET.get(EXPORT_PARAMETER) == EXPORT_CSV:
-        return csv_response(filename=export_filename, columns=columns, rows=listing.rows)
+        exported = [column for column in columns if column.in_export]
+        return csv_response(filename=export_filename, columns=exported, rows=listing.rows)
     shown = [column for column in columns if column.in_table]
     page = paginate(request, listing.rows)
     page_context = {

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from core.lists import Column
+from core.lists import Column, text
 from orders.models import Customer, Invoice
 
 CUSTOMER_COLUMNS: tuple[Column[Customer], ...] = (
-    Column(_("Account name"), lambda c: c.company_name, sort="company"),
+    Column(_("Account name"), lambda c: c.company_name, sort="company", link=True),
     Column(_("Contact"), lambda c: c.contact_name, sort="contact"),
-    Column(_("Email"), lambda c: c.email, sort="email"),
+    Column(_("Email"), lambda c: c.email, sort="email", cell_class="text-break"),
     Column(
         _("Active subscriptions"), lambda c: c.active_subscriptions, numeric=True, sort="active"
     ),
     Column(_("Unpaid balance"), lambda c: c.unpaid_balance, numeric=True, sort="unpaid"),
     Column(
-        _("Created"), lambda c: timezone.localtime(c.created_at).date().isoformat(), sort="created"
+        _("Created"),
+        lambda c: timezone.localdate(c.created_at).isoformat(),
+        sort="created",
+        cell_class="text-nowrap",
     ),
     Column(_("Phone"), lambda c: c.phone, in_table=False),
     Column(_("City"), lambda c: c.city, in_table=False),
@@ -32,14 +40,70 @@ def _customer(invoice: Invoice) -> str:
 
 
 INVOICE_COLUMNS: tuple[Column[Invoice], ...] = (
-    Column(_("Invoice date"), lambda i: i.invoice_date.isoformat(), sort="date"),
-    Column(_("Due date"), lambda i: i.due_date.isoformat(), sort="due"),
+    Column(_("Invoice date"), lambda i: i.invoice_date.isoformat(), sort="date", key="date"),
+    Column(_("Due date"), lambda i: i.due_date.isoformat(), sort="due", key="due"),
     Column(_("Number"), lambda i: i.number, sort="number"),
-    Column(_("Customer"), _customer),
-    Column(_("Amount"), lambda i: i.amount, numeric=True, sort="amount"),
-    Column(_("Balance"), lambda i: i.balance, numeric=True, sort="balance"),
+    Column(_("Customer"), _customer, key="customer"),
+    Column(_("Amount"), lambda i: i.amount, numeric=True, sort="amount", key="amount"),
+    Column(_("Balance"), lambda i: i.balance, numeric=True, sort="balance", key="balance"),
     Column(_("Status"), lambda i: i.status),
     Column(_("Invoice owner"), lambda i: i.get_owner_display()),
     Column(_("Currency"), lambda i: i.currency, in_table=False),
     Column(_("Customer id"), lambda i: i.customer.public_id if i.customer else "", in_table=False),
 )
+
+
+def balance_badge(invoice: Invoice, *, today: date) -> str:
+    """How an invoice stands, in words (the colour only repeats it), as
+    selfservice/partials/balance_badge.html draws it on the account page."""
+    if invoice.balance <= 0:
+        colour, state, word = "success", "paid", gettext_now("Paid")
+    elif invoice.due_date < today:
+        colour, state, word = "danger", "overdue", gettext_now("Overdue")
+    else:
+        colour, state, word = "warning", "unpaid", gettext_now("Unpaid")
+    return f'<span class="badge text-bg-{colour}" data-balance="{state}">{word}</span>'
+
+
+def invoice_table_columns(
+    *, today: date, customer_url: Callable[[object], str], pdf_url: Callable[[object], str]
+) -> tuple[Column[Invoice], ...]:
+    """The invoice columns with the page's cells: the customer's link, the balance's badge and
+    the PDF link (shown, not exported)."""
+    several = text(gettext_now("Several customers"))
+    pdf = text(gettext_now("PDF"))
+
+    def customer(i: Invoice) -> str:
+        if i.customer is None:
+            return f'<span class="text-body-secondary">{several}</span>'
+        return f'<a href="{customer_url(i.customer.public_id)}">{text(i.customer.company_name)}</a>'
+
+    def money(value: object, i: Invoice) -> str:
+        return f"{text(value)} {text(i.currency)}"
+
+    cells: dict[str, Callable[[Invoice], str]] = {
+        "customer": customer,
+        "amount": lambda i: money(i.amount, i),
+        "balance": lambda i: f"{money(i.balance, i)} {balance_badge(i, today=today)}",
+    }
+    nowrap = {"date", "due", "amount", "balance"}
+    columns = [
+        dataclasses.replace(
+            column,
+            html=cells.get(column.key),
+            cell_class="text-nowrap" if column.key in nowrap else column.cell_class,
+        )
+        for column in INVOICE_COLUMNS
+    ]
+    columns.append(
+        Column(
+            _("PDF"),
+            lambda i: "",
+            in_export=False,
+            html=lambda i: (
+                f'<a href="{pdf_url(i.public_id)}" data-testid="invoice-pdf">{pdf}'
+                f'<span class="visually-hidden"> {text(i.number)}</span></a>'
+            ),
+        )
+    )
+    return tuple(columns)

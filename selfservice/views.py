@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.keyset import keyset_paginate
-from core.lists import list_response
+from core.lists import list_response, url_for_each
 from orders import selectors
 from portal_access.context import PartnerContext, portal_view
-from selfservice.columns import CUSTOMER_COLUMNS, INVOICE_COLUMNS
+from selfservice.columns import CUSTOMER_COLUMNS, invoice_table_columns
 from selfservice.files import invoice_pdf_response
 
 
@@ -26,6 +26,7 @@ from selfservice.files import invoice_pdf_response
 def customer_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
     """Every customer of the organisation: search, sort on every column, keyset pages (the last
     page as fast as the first), CSV of the filtered rows."""
+    detail = url_for_each("portal:customer", key="customer_id", path_name=ctx.portal.path_name)
     return list_response(
         request,
         listing=selectors.customer_list(partner=ctx.organisation, filters=request.GET),
@@ -35,6 +36,8 @@ def customer_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase
         export_filename="customers",
         default_sort="company",
         paginate=keyset_paginate,
+        row_testid="customer-row",
+        row_url=lambda customer: detail(customer.public_id),
     )
 
 
@@ -69,10 +72,15 @@ def invoice_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
     owner filters; sorts; keyset pages; totals per currency; CSV; each invoice's PDF."""
     today = timezone.localdate()
     listing = selectors.invoice_list(partner=ctx.organisation, filters=request.GET, today=today)
+    portal = {"path_name": ctx.portal.path_name}
     return list_response(
         request,
         listing=listing,
-        columns=INVOICE_COLUMNS,
+        columns=invoice_table_columns(
+            today=today,
+            customer_url=url_for_each("portal:customer", key="customer_id", **portal),
+            pdf_url=url_for_each("portal:invoice_pdf", key="invoice_id", **portal),
+        ),
         template="selfservice/invoice_list.html",
         context={
             "ctx": ctx,
@@ -83,6 +91,7 @@ def invoice_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponseBase:
         export_filename="invoices",
         default_sort="-date",
         paginate=keyset_paginate,
+        row_testid="invoice-row",
     )
 
 

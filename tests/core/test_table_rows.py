@@ -18,7 +18,7 @@ def registration(name: str, company: str = "") -> OpportunityRegistration:
 
 COLUMNS = (
     Column("Name", lambda r: r.name, link=True),
-    Column("Company", lambda r: r.company_name, blank="—", nowrap=True),
+    Column("Company", lambda r: r.company_name, blank="—", cell_class="text-nowrap"),
     Column("Badge", lambda r: r.name, html=lambda r: "<b>fixed</b>", numeric=True),
 )
 
