@@ -12,11 +12,12 @@ import csv
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import Choices, Model, QuerySet
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -25,6 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from core.keyset import KeysetPage
 from core.paging import Page, paginate
@@ -84,6 +86,17 @@ class Column[M: Model]:
     in_export: bool = True
     # A stable name for code that picks a column out (the label is translated).
     key: str = ""
+
+
+@lru_cache(maxsize=64)
+def _choice_labels(choices: type[Choices], language: str | None) -> dict[object, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices: type[Choices], value: object) -> str:
+    """A choice's label in the active language, worded once per language: Django's
+    ``get_FOO_display`` rebuilds the field's choice map and translates on every call."""
+    return _choice_labels(choices, get_language()).get(value, str(value))
 
 
 def text(value: object) -> str:

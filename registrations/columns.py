@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.lists import Column, text
+from core.lists import Column, choice_label, text
 from registrations.models import Opportunity, OpportunityRegistration
+from registrations.states import OpportunityStage, OpportunityStatus, RegistrationState
 
 
 def _person(user: User) -> str:
@@ -60,8 +61,8 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("Name"), lambda r: r.name, sort="name", link=True),
     Column(
         _("State"),
-        lambda r: r.get_state_display(),
-        html=lambda r: state_badge(r.state, r.get_state_display()),
+        lambda r: choice_label(RegistrationState, r.state),
+        html=lambda r: state_badge(r.state, choice_label(RegistrationState, r.state)),
     ),
     Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Representative"), lambda r: _person(r.representative)),
@@ -81,7 +82,7 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
 
 QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("Name"), lambda r: r.name, sort="name"),
-    Column(_("State"), lambda r: r.get_state_display()),
+    Column(_("State"), lambda r: choice_label(RegistrationState, r.state)),
     Column(_("Partner"), lambda r: r.organisation.name),
     Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Agent"), lambda r: r.assigned_to.email if r.assigned_to else ""),
@@ -96,11 +97,11 @@ QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
 OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
     Column(_("Name"), lambda o: o.name, sort="name", link=True),
     Column(_("Company"), lambda o: o.company.name),
-    Column(_("Stage"), lambda o: o.get_stage_display()),
+    Column(_("Stage"), lambda o: choice_label(OpportunityStage, o.stage)),
     Column(
         _("Status"),
-        lambda o: o.get_status_display(),
-        html=lambda o: state_badge(o.status, o.get_status_display()),
+        lambda o: choice_label(OpportunityStatus, o.status),
+        html=lambda o: state_badge(o.status, choice_label(OpportunityStatus, o.status)),
     ),
     Column(_("Representative"), lambda o: _person(o.representative)),
     Column(_("Qualified"), _created, sort="created", cell_class="text-nowrap"),

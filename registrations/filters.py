@@ -9,20 +9,30 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.filters import BootstrapFilterSet, SearchFilter, StableOrderingFilter, date_range_filter
+from core.widgets import ValuesChoiceField
 from partners.models import PartnerOrganisation
 from registrations.models import Company
 from registrations.states import OpportunityStage, OpportunityStatus, RegistrationState
 
 
+class NameChoiceField(ValuesChoiceField):
+    """Companies and partners by name, read as values (core.widgets.ValuesChoiceField)."""
+
+    label_fields = ("name",)
+
+
+class NameFilter(django_filters.ModelChoiceFilter):
+    field_class = NameChoiceField
+
+
 def company_filter() -> django_filters.ModelChoiceFilter:
     # Until the selector hands in the tenant's companies, the filter offers (and accepts) none.
-    return django_filters.ModelChoiceFilter(
+    return NameFilter(
         label=_("Company"),
         queryset=Company.objects.none(),
         empty_label=_("Any company"),
@@ -30,11 +40,17 @@ def company_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ValuesChoiceField):
     """People by name, as the tables show them (the address when a name is missing)."""
+
+    label_fields = ("first_name", "last_name", "email")
 
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.email
+
+    def label_from_values(self, *values: Any) -> str:
+        first_name, last_name, email = values
+        return f"{first_name} {last_name}".strip() or email
 
 
 class PersonFilter(django_filters.ModelChoiceFilter):
@@ -80,7 +96,7 @@ class QueueFilter(RegistrationFilter):
     "assigned to me" (``agent_id``: the agent asking)."""
 
     representative = None
-    organisation = django_filters.ModelChoiceFilter(
+    organisation = NameFilter(
         label=_("Partner"),
         queryset=PartnerOrganisation.objects.none(),
         empty_label=_("Any partner"),

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from core.lists import Column, text
+from core.lists import Column, choice_label, text
 from orders.models import Customer, Invoice
+from partners.models import InvoiceOwner
 
 CUSTOMER_COLUMNS: tuple[Column[Customer], ...] = (
     Column(_("Account name"), lambda c: c.company_name, sort="company", link=True),
@@ -47,7 +48,7 @@ INVOICE_COLUMNS: tuple[Column[Invoice], ...] = (
     Column(_("Amount"), lambda i: i.amount, numeric=True, sort="amount", key="amount"),
     Column(_("Balance"), lambda i: i.balance, numeric=True, sort="balance", key="balance"),
     Column(_("Status"), lambda i: i.status),
-    Column(_("Invoice owner"), lambda i: i.get_owner_display()),
+    Column(_("Invoice owner"), lambda i: choice_label(InvoiceOwner, i.owner)),
     Column(_("Currency"), lambda i: i.currency, in_table=False),
     Column(_("Customer id"), lambda i: i.customer.public_id if i.customer else "", in_table=False),
 )
