@@ -1,13 +1,18 @@
-"""Rows built in Python (core.lists.table_rows): every value escaped, the link column linking
-to the row's page, blanks shown as the column says, one cell per shown column."""
+"""HTML built in Python instead of templates: the list rows (core.lists.table_rows: every value
+escaped, the link column linking to the row's page, blanks shown as the column says, one cell per
+shown column) and the date range filter (the same inputs as django-filter's templates)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from html.parser import HTMLParser
 
+import django_filters
 import pytest
 from django.urls import NoReverseMatch
 
+from core.filters import DateRangeWidget
 from core.lists import Column, table_rows, url_for_each
 from registrations.models import OpportunityRegistration
 
@@ -56,3 +61,27 @@ def test_url_for_each_reverses_once_and_fills_in_each_key() -> None:
     assert url(key) == f"/p/alpha/registrations/{key}/"
     with pytest.raises(NoReverseMatch):
         url_for_each("portal:registration_detail", key="nope", path_name="alpha")
+
+
+def _inputs(html: str) -> list[list[tuple[str, str | None]]]:
+    found: list[list[tuple[str, str | None]]] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append(sorted(attrs))
+
+    Parser().feed(html)
+    return found
+
+
+@pytest.mark.parametrize(
+    "value", [None, ["2026-01-01", None], [date(2026, 1, 1), date(2026, 2, 1)]]
+)
+def test_the_date_range_renders_what_django_filters_templates_render(value: object) -> None:
+    widget = DateRangeWidget(attrs={"class": "form-control", "aria-label": 'Created "x"'})
+    ours = widget.render("created", value, {"id": "id_created"})
+    theirs = django_filters.widgets.DateRangeWidget.render(
+        widget, "created", value, {"id": "id_created"}
+    )
+    assert _inputs(ours) == _inputs(theirs)
+    assert len(_inputs(ours)) == 2
