@@ -166,14 +166,14 @@ class TestCheckoutPage:
 
         add(2)
         client_a1.get("/p/alpha/")  # the session's idle timestamp is written once a minute
-        # session, user, the session policy's membership check, portal, membership, offer
-        # (+checkout page), customer picker, nav sections
-        with django_assert_num_queries(8):
+        # the user with the partner context (the session and the nav sections are cached),
+        # offer (+checkout page), customer picker
+        with django_assert_num_queries(3):
             response = client_a1.get(URL)
         assert response.status_code == 200
         assert rendered_customers(response) == 2
         add(60)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(3):
             response = client_a1.get(URL)
         assert response.context["picker"].has_more is True
         assert rendered_customers(response) == len(response.context["picker"].customers) > 2
@@ -340,9 +340,9 @@ class TestConfirmation:
         self, client_a1: Client, offer: Offer, django_assert_num_queries: Any
     ) -> None:
         location = client_a1.post(URL, new_customer_post())["Location"]
-        # session, user, the session policy's membership check, portal, membership, order
-        # (+customer, offer, user, subscription), schedules, outbox, nav sections
-        with django_assert_num_queries(9):
+        # the user with the partner context (the session and the nav sections are cached),
+        # order (+customer, offer, user, subscription), schedules, outbox
+        with django_assert_num_queries(5):
             response = client_a1.get(location)
         assert response.text.count('data-testid="sync-state"') == 2
         assert 'data-testid="subscription-status"' in response.text
