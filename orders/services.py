@@ -9,7 +9,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, OuterRef, Subquery, Value
+from django.db.models import CharField, Exists, QuerySet, Subquery, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -51,8 +52,15 @@ class DuplicateCustomerError(Exception):
     """A new customer's email already belongs to one of the partner's customers."""
 
 
+def _with_email(email: str) -> QuerySet[Customer]:
+    """The customers with ``email``, compared as the (organisation, lower(email)) unique index
+    stores it, so that the lookup is that index's: ``email__iexact`` (UPPER() on both sides)
+    read every customer of the partner."""
+    return Customer.objects.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
+
+
 def customer_email_taken(*, partner: PartnerOrganisation, email: str) -> bool:
-    return Customer.objects.filter(organisation=partner, email__iexact=email).exists()
+    return _with_email(email).filter(organisation=partner).exists()
 
 
 def offer_currency_problem(*, offer: Offer, partner: PartnerOrganisation) -> str:
@@ -122,9 +130,7 @@ def _preflight(
     by_key = Order.objects.filter(idempotency_key=idempotency_key).order_by()
     email_taken: Exists | Value = Value(False)
     if customer_data is not None:
-        email_taken = Exists(
-            Customer.objects.filter(organisation=OuterRef("pk"), email__iexact=customer_data.email)
-        )
+        email_taken = Exists(_with_email(customer_data.email).filter(organisation=partner))
     billed_in: Subquery | Value = Value(None, output_field=CharField())
     if customer is not None and partner.one_to_one_account_mapping:
         # The newest order's currency, as ``customer_currency_problem`` reads it.
