@@ -676,7 +676,7 @@ def checkout_place(request: HttpRequest, org: int, portal: str, slug: str) -> Ht
     """The floor of the checkout POST: the rows of an order, one raw INSERT transaction, and
     the redirect to the confirmation (the acting user is ``?user=``, as the floor's home)."""
     post = request.POST
-    params = {name: post.get(name, "") for name in CUSTOMER_FIELDS}
+    params: dict[str, object] = {name: post.get(name, "") for name in CUSTOMER_FIELDS}
     params |= {
         "org": org,
         "user": int(request.GET["user"]),
