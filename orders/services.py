@@ -9,13 +9,15 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, QuerySet, Subquery, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
 from integrations.outbox import outbox_enqueue, outbox_enqueue_customer_update
 from offers.models import Offer
-from offers.selectors import offer_is_available_to
+from offers.selectors import offers_for_partner
 from orders.models import (
     CUSTOMER_DETAIL_FIELDS,
     Customer,
@@ -50,8 +52,15 @@ class DuplicateCustomerError(Exception):
     """A new customer's email already belongs to one of the partner's customers."""
 
 
+def _with_email(email: str) -> QuerySet[Customer]:
+    """The customers with ``email``, compared as the (organisation, lower(email)) unique index
+    stores it, so that the lookup is that index's: ``email__iexact`` (UPPER() on both sides)
+    read every customer of the partner."""
+    return Customer.objects.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
+
+
 def customer_email_taken(*, partner: PartnerOrganisation, email: str) -> bool:
-    return Customer.objects.filter(organisation=partner, email__iexact=email).exists()
+    return _with_email(email).filter(organisation=partner).exists()
 
 
 def offer_currency_problem(*, offer: Offer, partner: PartnerOrganisation) -> str:
@@ -82,12 +91,67 @@ def customer_currency_problem(
     if not partner.one_to_one_account_mapping:
         return ""
     billed_in = customer.orders.values_list("currency", flat=True).first()
+    return _billed_in_problem(customer=customer, offer=offer, billed_in=billed_in)
+
+
+def _billed_in_problem(*, customer: Customer, offer: Offer, billed_in: str | None) -> str:
+    """``customer_currency_problem`` once the currency of the customer's newest order is known."""
     if billed_in is None or billed_in == offer.currency:
         return ""
     return gettext(
         "%(customer)s is billed in %(billed)s, and this offer is priced in %(offer)s. "
         "Choose an offer in %(billed)s for this customer."
     ) % {"customer": customer.company_name, "billed": billed_in, "offer": offer.currency}
+
+
+@dataclass(frozen=True)
+class _Preflight:
+    """What ``order_place`` must know from the database before it writes, read in one query."""
+
+    order_id: int | None  # the order this idempotency key already made
+    order_organisation_id: int | None
+    offer_available: bool
+    email_taken: bool  # a new customer's email among the partner's customers
+    billed_in: str | None  # the currency of an existing customer's newest order
+
+
+def _preflight(
+    *,
+    partner: PartnerOrganisation,
+    offer: Offer,
+    idempotency_key: uuid.UUID,
+    customer: Customer | None,
+    customer_data: CustomerData | None,
+) -> _Preflight:
+    """One round trip for every read check of an order, each an indexed lookup of at most one
+    row (the key's unique index, the offer's channel and eligibility rows, the customers'
+    (organisation, lower(email)) constraint, the customer's orders), instead of one query each:
+    the checkout POST is the hot write path."""
+    by_key = Order.objects.filter(idempotency_key=idempotency_key).order_by()
+    email_taken: Exists | Value = Value(False)
+    if customer_data is not None:
+        email_taken = Exists(_with_email(customer_data.email).filter(organisation=partner))
+    billed_in: Subquery | Value = Value(None, output_field=CharField())
+    if customer is not None and partner.one_to_one_account_mapping:
+        # The newest order's currency, as ``customer_currency_problem`` reads it.
+        billed_in = Subquery(
+            Order.objects.filter(customer_id=customer.pk)
+            .order_by("-created_at", "-id")
+            .values("currency")[:1]
+        )
+    row = (
+        PartnerOrganisation.objects.filter(pk=partner.pk)
+        .annotate(
+            order_id=Subquery(by_key.values("pk")[:1]),
+            order_organisation_id=Subquery(by_key.values("organisation_id")[:1]),
+            offer_available=Exists(offers_for_partner(partner=partner).filter(pk=offer.pk)),
+            email_taken=email_taken,
+            billed_in=billed_in,
+        )
+        .values("order_id", "order_organisation_id", "offer_available", "email_taken", "billed_in")
+        .get()
+    )
+    return _Preflight(**row)
 
 
 def order_place(
@@ -115,9 +179,16 @@ def order_place(
       refuses to bill a subscription in another currency than its invoice owner's);
     - no network call: the outbox rows are sent by the integration workers after commit.
     """
-    existing = _order_for_key(partner=partner, idempotency_key=idempotency_key)
-    if existing is not None:
-        return existing
+    checked = _preflight(
+        partner=partner,
+        offer=offer,
+        idempotency_key=idempotency_key,
+        customer=customer,
+        customer_data=customer_data,
+    )
+    if checked.order_id is not None:
+        _key_is_partners(partner=partner, organisation_id=checked.order_organisation_id)
+        return Order.objects.get(pk=checked.order_id)
     buyer = _check(
         partner=partner,
         offer=offer,
@@ -125,6 +196,7 @@ def order_place(
         customer_data=customer_data,
         quantity=quantity,
         start_date=start_date,
+        checked=checked,
     )
     try:
         return _order_create(
@@ -140,9 +212,8 @@ def order_place(
     except (IntegrityError, ValidationError):
         # Lost a race: either the same form was submitted concurrently (return its order), or
         # another submit created a customer with this email in the meantime. The loser sees
-        # the winner's rows either as a unique index violation (the winner had not committed
-        # when the loser inserted) or, if the winner committed first, as the customer's
-        # full_clean() finding the email taken.
+        # the winner's rows as a unique index violation (the key's or the customer email's),
+        # whether the winner committed before or after the loser's preflight read.
         existing = _order_for_key(partner=partner, idempotency_key=idempotency_key)
         if existing is not None:
             return existing
@@ -155,10 +226,15 @@ def order_place(
 
 def _order_for_key(*, partner: PartnerOrganisation, idempotency_key: uuid.UUID) -> Order | None:
     order = Order.objects.filter(idempotency_key=idempotency_key).first()
-    if order is not None and order.organisation_id != partner.pk:
+    if order is not None:
+        _key_is_partners(partner=partner, organisation_id=order.organisation_id)
+    return order
+
+
+def _key_is_partners(*, partner: PartnerOrganisation, organisation_id: int | None) -> None:
+    if organisation_id != partner.pk:
         # A key is a random UUID minted for one form; another tenant's key is never legitimate.
         raise ValidationError("This checkout form is not valid any more. Please start again.")
-    return order
 
 
 def _check(
@@ -169,9 +245,10 @@ def _check(
     customer_data: CustomerData | None,
     quantity: int,
     start_date: date,
+    checked: _Preflight,
 ) -> Customer | CustomerData:
     """Validate the order's inputs and return the buyer: an existing customer or new data."""
-    if not offer_is_available_to(offer=offer, partner=partner):
+    if not checked.offer_available:
         raise ValidationError("This offer is not available to your organisation.")
     currency_problem = offer_currency_problem(offer=offer, partner=partner)
     if currency_problem:
@@ -187,13 +264,13 @@ def _check(
             raise ValidationError("Choose an existing customer or enter a new one, not both.")
         if customer.organisation_id != partner.pk:
             raise ValidationError("This customer does not belong to your organisation.")
-        problem = customer_currency_problem(customer=customer, offer=offer, partner=partner)
+        problem = _billed_in_problem(customer=customer, offer=offer, billed_in=checked.billed_in)
         if problem:
             raise ValidationError(problem)
         return customer
     if customer_data is None:
         raise ValidationError("Choose an existing customer or enter a new one.")
-    if customer_email_taken(partner=partner, email=customer_data.email):
+    if checked.email_taken:
         raise DuplicateCustomerError(customer_data.email)
     return customer_data
 
@@ -216,8 +293,28 @@ def _order_create(
     else:
         customer = Customer(organisation=partner, created_by=actor, **asdict(buyer))
         customer.email = customer.email.strip().lower()
-        customer.full_clean()
+        # The field checks only: they read no database. Both foreign keys are set here from
+        # loaded rows, the public id is a fresh UUID, and the email's uniqueness was read by
+        # ``_preflight``; a concurrent submit that took it since is refused by the
+        # (organisation, lower(email)) constraint as an IntegrityError, which the caller
+        # answers. The full check would add four SELECTs to every new customer's order.
+        customer.full_clean(
+            exclude={"organisation", "created_by"},
+            validate_unique=False,
+            validate_constraints=False,
+        )
         customer.save()
+    term_end = add_months(start_date, offer.term_months)
+    # The subscription first, so that the order is inserted with it (no UPDATE after).
+    subscription = Subscription.objects.create(
+        organisation=partner,
+        customer=customer,
+        offer=offer,
+        quantity=quantity,
+        start_date=start_date,
+        term_end_date=term_end,
+        auto_renew=offer.auto_renew,
+    )
     order = Order.objects.create(
         organisation=partner,
         type=OrderType.NEW,
@@ -232,19 +329,8 @@ def _order_create(
         po_number=po_number.strip(),
         terms_accepted_at=timezone.now(),
         idempotency_key=idempotency_key,
+        subscription=subscription,
     )
-    term_end = add_months(start_date, offer.term_months)
-    subscription = Subscription.objects.create(
-        organisation=partner,
-        customer=customer,
-        offer=offer,
-        quantity=quantity,
-        start_date=start_date,
-        term_end_date=term_end,
-        auto_renew=offer.auto_renew,
-    )
-    order.subscription = subscription
-    order.save(update_fields=["subscription"])
     schedules = [
         Schedule(
             organisation=partner,

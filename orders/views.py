@@ -46,23 +46,9 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
     )
     # One "today" per request: the date picker's minimum, the default and the form's check.
     earliest_start = earliest_start_date()
-    picker = selectors.customer_picker(
-        partner=ctx.organisation, query=request.GET.get("customer_q", "")
-    )
-    # "New order for this customer" (the customer page) chooses the customer up front.
-    chosen = selectors.customer_get_for_partner(
-        partner=ctx.organisation, public_id=request.GET.get("customer", "")
-    )
-    if chosen is not None and chosen not in picker.customers:
-        picker = selectors.CustomerPage(
-            customers=[chosen, *picker.customers], has_more=picker.has_more
-        )
-    form_kwargs: dict[str, Any] = {
-        "partner": ctx.organisation,
-        "earliest_start": earliest_start,
-        "customer_choices": picker.customers,
-    }
+    form_kwargs: dict[str, Any] = {"partner": ctx.organisation, "earliest_start": earliest_start}
     if request.method == "POST":
+        # No page of customers: a placed order redirects, and ``clean`` finds the posted one.
         form = CheckoutForm(request.POST, **form_kwargs)
         if form.is_valid():
             try:
@@ -89,6 +75,19 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
                 return redirect(
                     "portal:order", path_name=ctx.portal.path_name, order_id=order.public_id
                 )
+    picker = selectors.customer_picker(
+        partner=ctx.organisation, query=request.GET.get("customer_q", "")
+    )
+    # "New order for this customer" (the customer page) chooses the customer up front.
+    chosen = selectors.customer_get_for_partner(
+        partner=ctx.organisation, public_id=request.GET.get("customer", "")
+    )
+    if chosen is not None and chosen not in picker.customers:
+        picker = selectors.CustomerPage(
+            customers=[chosen, *picker.customers], has_more=picker.has_more
+        )
+    if request.method == "POST":
+        form.set_customer_choices(picker.customers)
     else:
         form = CheckoutForm(
             initial={
@@ -98,6 +97,7 @@ def checkout(request: HttpRequest, ctx: PartnerContext, checkout_slug: str) -> H
                 "start_date": earliest_start,
                 "idempotency_key": uuid.uuid4(),
             },
+            customer_choices=picker.customers,
             **form_kwargs,
         )
     # Known before the form is filled in: say so at once rather than after a rejected submit.
