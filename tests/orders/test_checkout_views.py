@@ -180,12 +180,12 @@ class TestCheckoutPage:
         assert rendered_customers(response) == len(response.context["picker"].customers) > 2
 
 
-# A placed order (new or existing customer): session, user, the session policy's membership
-# check, portal, membership, offer (+checkout page), [the posted customer,] the service's one
-# preflight read; then the customer (a new one), subscription, order, schedules and outbox rows,
-# and the savepoint pair of the service's transaction (the test already runs in one). No page
-# of customers is read: the order redirects. Was 20 (new customer) and 16 (existing).
-ORDER_POST_QUERIES = 14
+# A placed order (new or existing customer): the user with the partner context (the session is
+# in the cache), offer (+checkout page), [the posted customer,] the service's one preflight
+# read; then the customer (a new one), subscription, order, schedules and outbox rows, and the
+# savepoint pair of the service's transaction (the test already runs in one). No page of
+# customers is read: the order redirects. Was 20 (new customer) and 16 (existing).
+ORDER_POST_QUERIES = 10
 
 
 class TestOrderPostQueries:
