@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz: the database and Redis checked, nothing else (portal/middleware.py).
+    "portal.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL (or another control character) in the address: 400 before anything reads it.
     "core.middleware.RejectControlCharactersMiddleware",

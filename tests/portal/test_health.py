@@ -53,3 +53,12 @@ def test_unavailable_when_database_is_down(client: Client, settings, monkeypatch
 
 def test_healthz_is_not_cached(client: Client) -> None:
     assert "no-cache" in client.get("/healthz")["Cache-Control"]
+
+
+def test_healthz_is_answered_before_the_rest_of_the_stack(client: Client, settings) -> None:
+    settings.REDIS_URL = ""
+    # No session, CSRF or host check: a probe by the pod's address is answered too.
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7")
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
+    assert client.post("/healthz").status_code == 405
