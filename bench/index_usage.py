@@ -197,7 +197,7 @@ def insert_cost(rows: int, rounds: int) -> float:
                 cursor.execute(
                     f"INSERT INTO {TABLE} (public_id, {names}) SELECT gen_random_uuid(), "
                     f"{new_company_off} FROM {TABLE} WHERE company_id IS NOT NULL "
-                    f"ORDER BY random() LIMIT %s",
+                    f"ORDER BY id DESC LIMIT %s",
                     [rows],
                 )
                 timings.append((time.perf_counter() - start) * 1e6 / rows)
