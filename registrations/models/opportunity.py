@@ -87,10 +87,8 @@ class Opportunity(models.Model):
                 fields=["organisation", "created_by", "-created_at", "-id"],
                 name="opp_org_mine_created",
             ),
-            # The stage and status filters.
-            models.Index(
-                fields=["organisation", "status", "stage", "-created_at"], name="opp_org_status"
-            ),
+            # The stage and status filters read opp_org_created / opp_org_mine_created
+            # (opp_org_status was never used by any page: dropped by migration 0006).
             # Sort by, and range-filter on, the expected close date.
             models.Index(
                 fields=["organisation", "expected_close_date", "id"], name="opp_org_close"

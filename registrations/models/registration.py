@@ -36,12 +36,13 @@ class OpportunityRegistration(models.Model):
         on_delete=models.PROTECT,
         related_name="registrations",
         verbose_name=_("partner organisation"),
+        db_index=False,  # reg_org_* lead with it (migration 0006)
     )
     # The organisation's direction when the registration was submitted: whose agents work it.
     # Kept on the row so the agents' queue filters on one indexed column.
     direction = models.ForeignKey(
-        SalesDirection, on_delete=models.PROTECT, related_name="registrations"
-    )
+        SalesDirection, on_delete=models.PROTECT, related_name="registrations", db_index=False
+    )  # reg_dir_* lead with it (migration 0006)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -74,6 +75,7 @@ class OpportunityRegistration(models.Model):
         blank=True,
         related_name="registrations",
         verbose_name=_("company"),
+        db_index=False,  # reg_company_state leads with it (migration 0006)
     )
     company_name = models.CharField(_("company name"), max_length=200)
     company_website = models.CharField(_("company website"), max_length=200, blank=True)
@@ -192,11 +194,12 @@ class OpportunityRegistration(models.Model):
             # The company filter, and the conflict flag: "open registrations of this company from
             # another organisation" is answered from the index alone, without heap visits.
             models.Index(fields=["company", "state", "organisation"], name="reg_company_state"),
-            # Back office: the queue of the agent's directions, newest first, by state, and the
-            # "assigned to me" view.
+            # Back office: the queue of the agent's directions, newest first, and by state (also
+            # the capped counts by state).
             models.Index(fields=["direction", "-created_at", "-id"], name="reg_dir_created"),
             models.Index(fields=["direction", "state", "-created_at", "-id"], name="reg_dir_state"),
-            models.Index(fields=["assigned_to", "state", "-created_at"], name="reg_assigned_state"),
+            # "Assigned to me" is served by assigned_to's own index (reg_assigned_state, never
+            # used by any page, was dropped by migration 0006).
             # The queue's sorts (by name, estimated closure, company) within the directions.
             models.Index(fields=["direction", "name", "id"], name="reg_dir_name"),
             models.Index(fields=["direction", "expected_close_date", "id"], name="reg_dir_close"),
