@@ -175,14 +175,23 @@ def _queue(*, agent: AgentContext) -> QuerySet[OpportunityRegistration]:
 
 
 def queue_for_agent(
-    *, agent: AgentContext, filters: Mapping[str, Any] | None
+    *, agent: AgentContext, filters: Mapping[str, Any] | None, export: bool = False
 ) -> Filtered[OpportunityRegistration]:
     """Every registration of the agent's directions, with a conflict flag on each, through the
-    queue's filters; its company and partner choices are those of the agent's directions."""
+    queue's filters; its company and partner choices are those of the agent's directions.
+
+    The table shows the partner and the agent; only the CSV export (``export``) needs the
+    contact. Each joined table costs the planner about a millisecond on this 29-index table
+    (4 joins: 3.2 ms of planning for 0.4 ms of execution), so the page joins only the two it
+    shows.
+    """
+    related = (
+        ("organisation", "assigned_to", "contact") if export else ("organisation", "assigned_to")
+    )
     filterset = QueueFilter(
         filters,
         queryset=_queue(agent=agent)
-        .select_related("organisation", "assigned_to", "representative", "contact")
+        .select_related(*related)
         .annotate(has_conflict=conflict_exists()),
         choices={
             "company": Company.objects.filter(
@@ -353,12 +362,15 @@ def state_counts(*, agent: AgentContext) -> dict[str, int]:
     The five capped counts run as one statement (a UNION ALL of scalar subqueries): one round
     trip instead of five, each branch still an index-only scan of at most 1,001 entries.
     """
+    if not agent.direction_ids:
+        return dict.fromkeys(RegistrationState.values, 0)
     base = _queue(agent=agent).order_by().values("pk")
     parts: list[str] = []
     params: list[Any] = []
     for state in RegistrationState.values:
         sql, state_params = base.filter(state=state)[: STATE_COUNT_CAP + 1].query.sql_with_params()
-        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS capped)")
+        # The SQL is the ORM's own compilation; every value stays a parameter.
+        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
         params += [state, *state_params]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
