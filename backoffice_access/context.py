@@ -49,13 +49,14 @@ class AgentContext:
     agent: User
 
     @cached_property
-    def direction_ids(self) -> frozenset[int]:
-        """Read once per request: a queue page needs them for its rows, counts and filters."""
-        return frozenset(directions_for_agent(agent=self.agent).values_list("pk", flat=True))
+    def directions(self) -> list[SalesDirection]:
+        """The agent's directions by name, read once per request (one query): the queue shows
+        them, and its rows, counts and filters need their ids."""
+        return list(directions_for_agent(agent=self.agent).order_by("name"))
 
-    @property
-    def directions(self) -> QuerySet[SalesDirection]:
-        return SalesDirection.objects.filter(pk__in=self.direction_ids).order_by("name")
+    @cached_property
+    def direction_ids(self) -> frozenset[int]:
+        return frozenset(direction.pk for direction in self.directions)
 
 
 # HttpResponseBase: a view may stream (CSV exports) or send a file.

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice_access.context import AgentContext, backoffice_view
-from core.lists import list_response
+from core.lists import EXPORT_CSV, EXPORT_PARAMETER, list_response
 from registrations import selectors, services
 from registrations.columns import QUEUE_COLUMNS
 from registrations.forms import AgentCommentForm, OpportunityUpdateForm, QualifyForm, ReasonForm
@@ -42,7 +42,11 @@ def queue(request: HttpRequest, agent: AgentContext) -> HttpResponseBase:
     and counts by state; CSV with ``?export=csv``."""
     return list_response(
         request,
-        listing=selectors.queue_for_agent(agent=agent, filters=request.GET),
+        listing=selectors.queue_for_agent(
+            agent=agent,
+            filters=request.GET,
+            export=request.GET.get(EXPORT_PARAMETER) == EXPORT_CSV,
+        ),
         columns=QUEUE_COLUMNS,
         template="registrations/backoffice/queue.html",
         context={
