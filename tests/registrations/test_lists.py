@@ -231,11 +231,11 @@ def test_queue_query_count_is_constant(
 ) -> None:
     many(world, n)
     client = client_for(world.agent)
-    # session, user, the idle-timeout write (3) and the staff TOTP check, guardian's
-    # permission lookups (3), the directions (read once, shown and used), the capped state
-    # counts (one statement), rows, filter choices (company, organisation)
+    # user (the session is in the cache), the idle-timeout write (3) and the staff TOTP check,
+    # guardian's permission lookups (3), the directions (read once, shown and used), the capped
+    # state counts (one statement), rows, filter choices (company, organisation)
     for url in ("/backoffice/", "/backoffice/?state=qualified&sort=company"):
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(13):
             response = client.get(url)
         assert response.status_code == 200
         assert response.text.count('data-testid="queue-row"') == n

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('partners', '0004_demo_zuora_ids'),
-        ('registrations', '0005_sort_indexes'),
+        ('registrations', '0006_drop_unused_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
