@@ -21,7 +21,7 @@ def registration(name: str, company: str = "") -> OpportunityRegistration:
     return OpportunityRegistration(public_id=uuid.uuid4(), name=name, company_name=company)
 
 
-COLUMNS = (
+COLUMNS: tuple[Column[OpportunityRegistration], ...] = (
     Column("Name", lambda r: r.name, link=True),
     Column("Company", lambda r: r.company_name, blank="—", cell_class="text-nowrap"),
     Column("Badge", lambda r: r.name, html=lambda r: "<b>fixed</b>", numeric=True),
