@@ -94,7 +94,7 @@ def portal_section_keys(portal: PartnerPortal) -> list[str]:
     """The portal's section keys in their configured order, from the cache.
 
     Admins change them rarely; the cache entry is dropped whenever a section or the portal is
-    saved or deleted (``partners.signals``), so the next request reads them again.
+    saved or deleted (``partners.receivers``), so the next request reads them again.
     """
     key = portal_sections_cache_key(portal.pk)
     keys = cache.get(key)
