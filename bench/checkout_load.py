@@ -48,6 +48,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+import _gunicorn  # noqa: E402  # bench/ is put on the path just above
+from _gunicorn import wait_for  # noqa: E402  # bench/ is put on the path just above
+
 RESULTS = ROOT / "bench" / "results"
 PRODUCT_PORT = 8775
 FLOOR_PORT = 8776
@@ -288,24 +291,8 @@ def sessions(user: Any, count: int) -> list[str]:
 
 
 def serve(*, floor: bool, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
     port = FLOOR_PORT if floor else PRODUCT_PORT
-    args = [gunicorn, "floor.wsgi" if floor else "portal.wsgi", "--workers", "2"]
-    args += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    env = {**env, "DJANGO_SETTINGS_MODULE": "floor.settings" if floor else "portal.settings"}
-    return subprocess.Popen(args, cwd=ROOT / "bench" if floor else ROOT, env=env)
-
-
-def wait_for(port: int, path: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", path)
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn on port {port} did not start")
+    return _gunicorn.serve(floor=floor, port=port, env=env)
 
 
 def outbox_states(tag: str) -> dict[str, int]:

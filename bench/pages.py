@@ -41,6 +41,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import _gunicorn  # noqa: E402  # bench/ is put on the path just above
+from _gunicorn import wait_for  # noqa: E402  # bench/ is put on the path just above
+
 RESULTS = ROOT / "bench" / "results"
 PRODUCT_PORT = 8765
 FLOOR_PORT = 8766
@@ -350,26 +354,10 @@ def ensure_wrk() -> str:
 
 
 def serve(*, floor: bool) -> subprocess.Popen[bytes]:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    port = FLOOR_PORT if floor else PRODUCT_PORT
-    args = [gunicorn, "floor.wsgi" if floor else "portal.wsgi", "--workers", "2"]
     # A long timeout: the default 30 s (the Dockerfile's) kills a sync worker that is still
     # streaming a big CSV export (1M invoices take longer): see the README's benchmark section.
-    args += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "900"]
-    env = {**ENV, "DJANGO_SETTINGS_MODULE": "floor.settings" if floor else "portal.settings"}
-    return subprocess.Popen(args, cwd=ROOT / "bench" if floor else ROOT, env=env)
-
-
-def wait_for(port: int, path: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", path)
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn on port {port} did not start")
+    port = FLOOR_PORT if floor else PRODUCT_PORT
+    return _gunicorn.serve(floor=floor, port=port, env=ENV, extra=("--timeout", "900"))
 
 
 def fetch(port: int, path: str, cookie: str) -> tuple[int, bytes, float]:

@@ -4,8 +4,10 @@ order, and the CSV export's header and cells (``core.lists.Column``)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -31,6 +33,17 @@ def _day(value: date | None) -> str:
 
 def _created(row: OpportunityRegistration | Opportunity) -> str:
     return timezone.localdate(row.created_at).isoformat()
+
+
+def _closure_column(label: str | Promise) -> Column[Any]:
+    """The expected close date: sortable, a dash when there is none."""
+    return Column(
+        label,
+        lambda row: _day(row.expected_close_date),
+        sort="closure",
+        blank="—",
+        cell_class="text-nowrap",
+    )
 
 
 # The badge of a registration's state or an opportunity's status (as
@@ -67,13 +80,7 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Representative"), lambda r: _person(r.representative)),
     Column(_("Created"), _created, sort="created", cell_class="text-nowrap"),
-    Column(
-        _("Estimated closure"),
-        lambda r: _day(r.expected_close_date),
-        sort="closure",
-        blank="—",
-        cell_class="text-nowrap",
-    ),
+    _closure_column(_("Estimated closure")),
     Column(_("Service/Product"), lambda r: r.product, in_table=False),
     Column(_("Budget"), lambda r: r.budget, in_table=False),
     Column(_("Contact"), _contact, in_table=False),
@@ -105,12 +112,6 @@ OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
     ),
     Column(_("Representative"), lambda o: _person(o.representative)),
     Column(_("Qualified"), _created, sort="created", cell_class="text-nowrap"),
-    Column(
-        _("Expected close"),
-        lambda o: _day(o.expected_close_date),
-        sort="closure",
-        blank="—",
-        cell_class="text-nowrap",
-    ),
+    _closure_column(_("Expected close")),
     Column(_("Budget"), lambda o: o.budget, in_table=False),
 )

@@ -369,8 +369,9 @@ def state_counts(*, agent: AgentContext) -> dict[str, int]:
     params: list[Any] = []
     for state in RegistrationState.values:
         sql, state_params = base.filter(state=state)[: STATE_COUNT_CAP + 1].query.sql_with_params()
-        # The SQL is the ORM's own compilation; every value stays a parameter.
-        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
+        parts.append(
+            f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS capped)"  # noqa: S608  # the ORM's own SQL; every value stays a parameter
+        )
         params += [state, *state_params]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
