@@ -1,6 +1,6 @@
-"""Phone width (390 × 844): no page scrolls sideways, a list's columns all show without a hidden
-sideways scroll (its rows stack, each cell under its column's name), no state badge is cut off,
-and the checkout shows its summary and total before the "Place order" button.
+"""Phone width (390 × 844): no page scrolls sideways, no table hides columns in a sideways scroll
+(a table's rows stack, each cell under its column's name), no state badge is cut off, and the
+checkout shows its summary and total before the "Place order" button.
 
 The pages are every page the partner member and the vendor agent reach outside Django admin
 (``tests/browser/pages.py``: found from the URL resolver), filled with organisation a1's records.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from integrations.fakes.server import Fakes
 from tests import factories
@@ -19,16 +19,18 @@ from tests.world import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
+PHONE = ViewportSize(width=390, height=844)
 
 # What overflows sideways on the page, as [what, how far] (empty: nothing does).
 OVERFLOW = """() => {
   const found = [];
   const root = document.scrollingElement;
-  if (root.scrollWidth > root.clientWidth) found.push(["page", root.scrollWidth - root.clientWidth]);
-  for (const table of document.querySelectorAll("#results table")) {
-    const box = table.parentElement;
-    if (box.scrollWidth > box.clientWidth) found.push(["list table", box.scrollWidth - box.clientWidth]);
+  const over = (box) => box.scrollWidth - box.clientWidth;
+  if (over(root) > 0) found.push(["page", over(root)]);
+  // A table scrolls sideways inside its .table-responsive box, hiding columns past the edge.
+  for (const box of document.querySelectorAll(".table-responsive")) {
+    if (over(box) > 0) found.push(["table " + (box.querySelector("[data-testid]") || box)
+      .getAttribute("data-testid"), over(box)]);
   }
   for (const badge of document.querySelectorAll(".badge")) {
     const rect = badge.getBoundingClientRect();
