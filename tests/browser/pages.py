@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, get_resolver
 
@@ -97,12 +99,13 @@ def candidate_urls(world: World) -> list[str]:
     return sorted(set(urls))
 
 
-def is_page(response: object) -> bool:
-    status = getattr(response, "status_code", 0)
-    content_type = getattr(response, "headers", {}).get("Content-Type", "")
-    if status != 200 or not content_type.startswith("text/html"):
+def is_page(response: HttpResponseBase) -> bool:
+    """A whole HTML document (not a fragment, a download or a redirect)."""
+    if not isinstance(response, HttpResponse) or response.status_code != 200:
+        return False  # a streamed response is a download (CSV, PDF)
+    if not response.headers.get("Content-Type", "").startswith("text/html"):
         return False
-    return b"<html" in getattr(response, "content", b"")[:500].lower()
+    return b"<html" in response.content[:500].lower()
 
 
 def reachable_pages(client: Client, urls: list[str]) -> list[str]:
