@@ -1,8 +1,8 @@
 """The main journeys with the keyboard only: sign-in, registering an opportunity, a list's filter
-and sort, and checkout. Focus moves with Tab (Shift+Tab), controls act on Enter or Space, text is
-typed; nothing is clicked. Every element focus stops on shows a visible focus indicator: an
-outline of at least 2 px whose colour has 3:1 contrast against what surrounds it (WCAG 2.4.7,
-1.4.11).
+and sort, checkout, and an agent's review. Focus moves with Tab (Shift+Tab), controls act on Enter
+or Space, text is typed; nothing is clicked. Every element focus stops on shows a visible focus
+indicator: an outline of at least 2 px whose colour has 3:1 contrast against what surrounds it
+(WCAG 2.4.7, 1.4.11).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from accounts.models import User
 from integrations.fake_seed import fakes_seed
 from integrations.fakes.server import Fakes
 from offers import demo as offers_demo
@@ -20,6 +21,7 @@ from orders.models import Order
 from partners import demo
 from registrations.models import OpportunityRegistration
 from tests import factories
+from tests.browser.staff import staff_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -221,3 +223,31 @@ def test_checkout_with_the_keyboard(
     expect(page).to_have_url(re.compile(r"/p/enterprise/orders/[0-9a-f-]{36}/$"))
     order = Order.objects.get()
     assert order.customer.company_name == "Keyboard Foods"
+
+
+def test_an_agent_reviews_and_qualifies_with_the_keyboard(
+    browser: Browser, live_server: object, catalogue: offers_demo.OffersDemo
+) -> None:
+    base = str(live_server)
+    northwind = catalogue.offers["STD-MONTHLY"].eligible_organisations.get(
+        name="Northwind Resellers"
+    )
+    alice = northwind.memberships.get(user__email="alice@northwind.example").user
+    factories.RegistrationFactory.create(
+        organisation=northwind, created_by=alice, name="Keyboard review", state="submitted"
+    )
+    context = staff_context(browser, base, User.objects.get(email="agent@vendor.example"))
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/backoffice/")
+        tab_to(page, page.get_by_role("link", name="Keyboard review"))
+        page.keyboard.press("Enter")
+        tab_to(page, page.get_by_role("button", name="Start review"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_test_id("state")).to_have_text("In review")
+        type_into(page, page.get_by_label("Comment to the partner"), "Qualified by keyboard.")
+        tab_to(page, page.get_by_role("button", name="Qualify"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_test_id("state")).to_have_text("Qualified")
+    finally:
+        context.close()
