@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz: the database and Redis checked, nothing else (portal/middleware.py).
     "portal.middleware.HealthzMiddleware",
+    "core.body_limit.RequestBodyLimitMiddleware",  # 413 before a body over the limit is read
     "django.middleware.security.SecurityMiddleware",
     # A NUL (or another control character) in the address: 400 before anything reads it.
     "core.middleware.RejectControlCharactersMiddleware",
@@ -432,6 +433,11 @@ if not DEBUG and env.bool("HTTPS", default=True):
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     # /healthz is probed over plain HTTP from inside the cluster.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# A request body (form and files together) over this many bytes is refused with 413 before it
+# is read (core/body_limit.py): Django's own upload settings do not cap a multipart file body.
+# Three attachments of the largest size a registration takes (10 MiB) fit, with the form.
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=32 * 1024 * 1024)
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
