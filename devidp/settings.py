@@ -75,6 +75,9 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+# The portal's time zone (its TIME_ZONE, UTC by default): Django sets the process's own from it,
+# so both servers of bin/demo log their times in one zone.
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 
 # Cookies are not scoped by port: the portal on the same host must never see (or overwrite)
 # these, or its OIDC callback fails to find its own session.
