@@ -11,6 +11,8 @@ refused by the form. This middleware answers from the headers instead, before th
 
 So no request reads more than the limit: under WSGI (gunicorn, runserver) the body is a stream
 that Django reads lazily, and this runs before the first middleware that reads it (CSRF).
+Under ASGI Django reads the whole body before any middleware runs: the product is served by
+gunicorn's WSGI workers, and a proxy in front should refuse the same size itself.
 """
 
 from __future__ import annotations

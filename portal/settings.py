@@ -79,11 +79,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz: the database and Redis checked, nothing else (portal/middleware.py).
     "portal.middleware.HealthzMiddleware",
-    "core.body_limit.RequestBodyLimitMiddleware",  # 413 before a body over the limit is read
     "django.middleware.security.SecurityMiddleware",
     # A NUL (or another control character) in the address: 400 before anything reads it.
     "core.middleware.RejectControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "core.body_limit.RequestBodyLimitMiddleware",  # 413 before a too-large body is read
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -38,6 +38,8 @@ def test_an_upload_over_the_limit_is_refused_in_the_layout_and_saves_nothing(
     assert 'data-testid="too-large"' in response.text
     assert "19.5\xa0KB" in response.text  # the limit, as people read sizes
     assert "<nav" in response.text  # the site's layout, with its way home
+    assert "Content-Security-Policy" in response.headers  # a page like any other
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert not OpportunityRegistration.objects.exists()
 
 
