@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.stagekit import clear_login
+from allauth.core.internal.ratelimit import get_ip
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,6 +31,17 @@ def last_authentication(request: HttpRequest, user: AbstractBaseUser) -> dict[st
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth counts failed password sign-ins under this key (the ``key`` of
+        # ACCOUNT_RATE_LIMITS["login_failed"]) and clears it after a password reset. Its own key
+        # is the address alone, so anybody who knows an address could keep that person out by
+        # failing five times every five minutes. With the client address in the key an attacker
+        # locks out only their own attempts; the per-IP rate still limits them across
+        # addresses. get_ip is allauth's client address: the trusted proxies' X-Forwarded-For
+        # entry (ALLAUTH_TRUSTED_PROXY_COUNT), IPv6 grouped by its /64.
+        address = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{address}:{get_ip(request)}"
+
     def pre_login(
         self,
         request: HttpRequest,
