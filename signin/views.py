@@ -63,13 +63,13 @@ class LoginView(AllauthLoginView):
                     organisation=provider.organisation,
                     reason=f"provider unavailable: {exc}"[:500],
                 )
+                # Not naming the organisation: anybody can type an address at its domain.
                 form.add_error(
                     None,
                     _(
-                        "%(org)s's sign-in service cannot be reached right now. Please try "
-                        "again in a few minutes."
-                    )
-                    % {"org": provider.organisation.name},
+                        "Your organisation's sign-in service cannot be reached right now. "
+                        "Please try again in a few minutes."
+                    ),
                 )
                 return self.render_step(form)
         password_form = self.get_form_class()(initial={"login": email}, request=request)
