@@ -9,6 +9,7 @@ from django.test import Client, override_settings
 
 from accounts.models import AuthEvent, AuthEventKind
 from tests.accounts.helpers import password_sign_in
+from tests.portal.test_settings import run
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,13 @@ def test_behind_a_trusted_proxy_the_forwarded_client_counts(world: World) -> Non
     assert response.status_code == 302
     assert signed_in(response)
     assert AuthEvent.objects.get(kind=AuthEventKind.SIGNED_IN).ip_address == PERSON
+
+
+def test_the_trusted_proxy_count_is_read_from_the_environment() -> None:
+    code = (
+        "import django; django.setup(); from allauth import app_settings; "
+        "print(app_settings.TRUSTED_PROXY_COUNT)"
+    )
+    assert run(["-c", code], DEBUG="1", TRUSTED_PROXY_COUNT="2").stdout.strip() == "2"
+    # By default X-Forwarded-For is not trusted at all.
+    assert run(["-c", code], DEBUG="1").stdout.strip() == "0"
