@@ -329,8 +329,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 # allauth's rate limits (they count in the cache: Redis in production). Stated here rather than
-# left to defaults so a reviewer sees them: failed sign-ins per address and per IP, sign-ups,
-# password-reset and login-code requests.
+# left to defaults so a reviewer sees them: failed sign-ins per IP and per (address, client IP) —
+# the adapter puts the client in the key, so nobody can lock a known address out from elsewhere
+# —, sign-ups, password-reset and login-code requests.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -342,6 +343,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# The client address the rate limits and the auth log use. 0: REMOTE_ADDR, X-Forwarded-For
+# ignored (a client could write anything there). N proxies of ours in front: the N-th entry from
+# the right of X-Forwarded-For, the one the outermost of them added.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Partner SSO. Identity providers are configured per organisation (sso.IdentityProvider); the
 # adapter hands them to allauth as apps, provisions members and refuses what must not pass.

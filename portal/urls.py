@@ -27,6 +27,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     # Before allauth's URLs: the sign-in page with home-realm discovery takes over its name.
     path("accounts/login/", signin_views.login, name="account_login"),
+    # Likewise allauth's authenticator set-up and recovery codes, which keep `next`.
+    path("accounts/2fa/totp/activate/", signin_views.activate_totp, name="mfa_activate_totp"),
+    path(
+        "accounts/2fa/recovery-codes/",
+        signin_views.view_recovery_codes,
+        name="mfa_view_recovery_codes",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # The outbox pages share the back office prefix (and its policy), in their own namespace.
