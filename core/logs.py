@@ -50,6 +50,8 @@ def logging_config(*, json: bool, level: str = "INFO") -> dict[str, Any]:
             # runserver's access lines: the request middleware writes one per request already
             # (``portal.access``, with the request id); its 4xx and 5xx warnings stay.
             "django.server": {**own, "level": "WARNING"},
+            # Python's warnings (Django routes them to logging), in the same format.
+            "py.warnings": {**own, "level": "WARNING"},
             # gunicorn's own lines (its access log is off: the middleware writes those).
             "gunicorn.error": {**own, "level": level},
             "gunicorn.access": {**own, "level": level},

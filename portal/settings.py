@@ -8,6 +8,7 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and turns on every deployment harde
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import environ
@@ -478,6 +479,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
 LOGGING = logging_config(json=LOG_JSON, level=LOG_LEVEL)
+# Python's warnings become records of the py.warnings logger, in the same format, instead of
+# bare lines on stderr (Django no longer does this itself).
+logging.captureWarnings(True)
 
 # ------------------------------------------------------------------------------------------------
 # Metrics (Prometheus: /metrics on the web, WORKER_METRICS_PORT on the worker)
