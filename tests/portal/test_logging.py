@@ -19,6 +19,7 @@ from django.test import Client
 
 from core import request_id
 from core.logs import logging_config
+from tests.devidp_process import DevIdp
 from tests.integrations.processes import CeleryWorker, RedisServer, use_broker, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,17 @@ def test_a_task_no_request_sent_logs_with_its_own_id(worker: tuple[CeleryWorker,
     sent = current_app.send_task("integrations.outbox_dispatch")
     wait_until(lambda: f"[{sent.id}] succeeded" in log.read_text(), what="the task to finish")
     assert f"[{sent.id}] Task integrations.outbox_dispatch[{sent.id}] succeeded" in log.read_text()
+
+
+@pytest.mark.django_db(databases=[])
+def test_the_development_provider_logs_in_the_portals_zone_and_format(tmp_path: Path) -> None:
+    provider = DevIdp(tmp_path)
+    provider.start()  # until its discovery document answers
+    provider.stop()
+    lines = provider.log_path.read_text().splitlines()
+    line = next(line for line in lines if "openid-configuration HTTP" in line and " 200 " in line)
+    stamp, level, logger, rid, message = line.split(" ", 4)
+    assert (level, logger, rid) == ("INFO", "django.server", "[-]")
+    assert message.startswith('"GET /o/.well-known/openid-configuration HTTP/1.1" 200')
+    written = time.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+    assert abs(time.mktime(written) - time.mktime(time.gmtime())) < 60
