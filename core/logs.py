@@ -36,7 +36,9 @@ def logging_config(*, json: bool, level: str = "INFO") -> dict[str, Any]:
             ".": {"converter": time.gmtime},
         }
     handler = {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}
-    own = {"handlers": ["console"], "propagate": False}
+    # Their own handlers (Django's defaults, gunicorn's) replaced by none: each record goes to
+    # the root's one handler, once.
+    own = {"handlers": [], "propagate": True}
     return {
         "version": 1,
         "disable_existing_loggers": False,
