@@ -88,7 +88,7 @@ def test_a_body_without_a_length_is_refused() -> None:
     assert "Content-Length" in response.text
 
 
-# --- Over a real socket, to gunicorn as compose runs it ------------------------------------------
+# --- Over a real socket, to gunicorn as the Dockerfile runs it (its configuration file) ---------
 @pytest.fixture(scope="module")
 def gunicorn() -> Iterator[int]:
     port = free_port()
@@ -101,8 +101,8 @@ def gunicorn() -> Iterator[int]:
     env.pop("REQUEST_BODY_MAX_SIZE", None)  # the default limit, as deployed
     process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
         [
-            *(sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", "1", "--timeout", "60", "--no-control-socket"),
+            *(sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py", "portal.wsgi"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"),
         ],
         cwd=ROOT,
         env=env,
