@@ -88,6 +88,7 @@ MIDDLEWARE = [
     # A NUL (or another control character) in the address: 400 before anything reads it.
     "core.middleware.RejectControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "core.body_limit.RequestBodyLimitMiddleware",  # 413 before a too-large body is read
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,9 +164,11 @@ else:
 
 # No broker configured: tasks run eagerly in the web process (the demo). REDIS_URL or
 # CELERY_BROKER_URL set: a real worker consumes them.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# The in-memory broker names a host: without one, kombu warns ("No hostname was supplied") the
+# first time an eager task takes a producer from the pool.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
-    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
+    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory://")
 )
 # A task run eagerly (no broker) never turns its failure into the request's: the outbox row
 # records it instead.
@@ -327,7 +330,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Links in email: https in production, http in development and over HTTPS=0 (the demo, compose).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG and env.bool("HTTPS", default=True) else "http"
 # Organisations without an identity provider may also sign in with a one-time code by email.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # Same answer for known and unknown addresses on reset, code and sign-up forms.
@@ -443,6 +447,11 @@ if not DEBUG and env.bool("HTTPS", default=True):
     # /healthz is probed over plain HTTP from inside the cluster.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# A request body (form and files together) over this many bytes is refused with 413 before it
+# is read (core/body_limit.py): Django's own upload settings do not cap a multipart file body.
+# Three attachments of the largest size a registration takes (10 MiB) fit, with the form.
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=32 * 1024 * 1024)
+
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -450,9 +459,12 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 # ------------------------------------------------------------------------------------------------
 # Email
 # ------------------------------------------------------------------------------------------------
-# EMAIL_URL: consolemail:// (printed to the console: the development default),
-# smtp://localhost:25 (the production default), smtp+tls://user:password@host:587, ...
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# EMAIL_URL: smtp://localhost:25 (the production default), smtp+tls://user:password@host:587,
+# consolemail:// (each message printed whole), filemail:// (the development default: each message
+# written whole to a file in MAIL_DIR, and one line in the log with its subject and its links,
+# whole: portal/mail.py).
+_email = env.email_url("EMAIL_URL", default="filemail://" if DEBUG else "smtp://localhost:25")
+MAIL_DIR = Path(env.str("MAIL_DIR", default=str(BASE_DIR / ".mail")))
 _smtp_options = {
     "host": _email.get("EMAIL_HOST"),
     "port": _email.get("EMAIL_PORT"),
@@ -462,16 +474,17 @@ _smtp_options = {
     "use_ssl": _email.get("EMAIL_USE_SSL"),
     "timeout": 10,
 }
-MAILERS = {
-    "default": {
+_mailer: dict[str, object]
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _mailer = {
         "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": (
-            {key: value for key, value in _smtp_options.items() if value not in (None, "")}
-            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
-            else {}
-        ),
+        "OPTIONS": {key: value for key, value in _smtp_options.items() if value not in (None, "")},
     }
-}
+elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    _mailer = {"BACKEND": "portal.mail.FileEmailBackend", "OPTIONS": {"file_path": str(MAIL_DIR)}}
+else:
+    _mailer = {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": {}}
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@vendor.example>")
 # Where the site is reached from outside: links in email (sent by workers, outside any request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
