@@ -28,6 +28,7 @@ from registrations.models import (
     Contact,
     Opportunity,
     OpportunityRegistration,
+    PendingUpload,
 )
 from registrations.states import OPEN_STATES, OpportunityStatus, RegistrationState
 
@@ -145,6 +146,17 @@ def attachment_get_for_partner_or_404(
     """An attachment of a registration the caller already resolved for this partner."""
     return get_for_partner_or_404(
         Attachment.objects.filter(registration=registration), partner=partner, public_id=public_id
+    )
+
+
+def pending_uploads_for(
+    *, partner: PartnerOrganisation, user: User, form_key: str | None
+) -> list[PendingUpload]:
+    """The files kept for one form session of ``user`` in ``partner`` (none without a key)."""
+    if not form_key:
+        return []
+    return list(
+        PendingUpload.objects.filter(organisation=partner, uploaded_by=user, form_key=form_key)
     )
 
 

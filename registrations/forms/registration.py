@@ -3,10 +3,12 @@ and write (the querysets limit what a partner can pick, the service checks it)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,14 +16,14 @@ from accounts.models import User
 from core.forms import BootstrapForm
 from offers.selectors import offers_for_partner
 from partners.models import PartnerOrganisation
-from registrations import selectors
+from registrations import selectors, uploads
 from registrations.forms.fields import (
     CompanyChoiceField,
     ContactChoiceField,
     MultipleFileField,
     RepresentativeChoiceField,
 )
-from registrations.models import Company, Contact, OpportunityRegistration
+from registrations.models import Company, Contact, OpportunityRegistration, PendingUpload
 from registrations.normalise import (
     normalise_name,
     normalise_phone,
@@ -29,6 +31,7 @@ from registrations.normalise import (
     normalise_website,
 )
 from registrations.services import RegistrationData
+from registrations.uploads import validate_uploads
 
 
 class RegistrationForm(BootstrapForm):
@@ -111,6 +114,7 @@ class RegistrationForm(BootstrapForm):
         partner: PartnerOrganisation,
         user: User,
         registration: OpportunityRegistration | None = None,
+        kept: Sequence[PendingUpload] = (),
         **kwargs: Any,
     ) -> None:
         if registration is not None and "initial" not in kwargs:
@@ -118,6 +122,8 @@ class RegistrationForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.partner = partner
         self.registration = registration
+        # Files kept from this form session's earlier attempts (shown as already attached).
+        self.kept = list(kept)
         # Choices come from what this partner may name, never from the default managers.
         choices = {
             "company": selectors.companies_for_partner(partner=partner),
@@ -137,6 +143,30 @@ class RegistrationForm(BootstrapForm):
         else:
             # The first comment is the feed's; later ones are added on the feed itself.
             del self.fields["comments"]
+
+    def _files_already(self) -> int:
+        existing = self.registration.attachments.count() if self.registration else 0
+        return existing + len(self.kept)
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["attachments"]
+        if files and self.kept:
+            validate_uploads(files, already=self._files_already())
+        return files
+
+    def keepable_uploads(self) -> list[UploadedFile]:
+        """The files of this (refused) submission worth keeping for the next one: each that
+        passes the limits on its own, as many as there is room for. The others are named by
+        the attachments field's error."""
+        room = uploads.MAX_FILES - self._files_already()
+        keepable: list[UploadedFile] = []
+        for upload in self.files.getlist(self.add_prefix("attachments")):
+            try:
+                validate_uploads([upload])
+            except ValidationError:
+                continue
+            keepable.append(upload)
+        return keepable[: max(room, 0)]
 
     def clean_name(self) -> str:
         return normalise_name(self.cleaned_data["name"])
