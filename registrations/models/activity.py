@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import PartnerOrganisation
 from registrations.models.opportunity import Opportunity
 from registrations.models.registration import OpportunityRegistration
-from registrations.states import NOTIFIED_STATES
+from registrations.states import NOTIFIED_STATES, RegistrationState
 
 
 class EntryKind(models.TextChoices):
@@ -95,6 +95,19 @@ class ActivityEntry(models.Model):
         if self.kind == EntryKind.COMMENT:
             return True
         return self.kind == EntryKind.EVENT and self.to_state in NOTIFIED_STATES
+
+    @property
+    def notifies_agents(self) -> bool:
+        """Do the registration's agents get an email (and the queue a marker) for this entry?
+
+        What partners do that agents must act on: a submission, a resubmission (both events
+        entering "submitted") and a comment.
+        """
+        if self.side != Side.PARTNER:
+            return False
+        if self.kind == EntryKind.COMMENT:
+            return True
+        return self.kind == EntryKind.EVENT and self.to_state == RegistrationState.SUBMITTED
 
 
 def attachment_path(instance: Any, filename: str) -> str:

@@ -268,6 +268,8 @@ def registration_submit(
             side=Side.PARTNER,
             author=actor,
             body=comment.strip(),
+            # The agents' email of the submission quotes it.
+            notify=False,
         )
     attachments_add(registration=registration, actor=actor, files=files, kept=kept)
     return registration

@@ -98,6 +98,8 @@ def registration_detail(
     registration = selectors.registration_get_for_agent_or_404(
         agent=agent, public_id=registration_id
     )
+    # Seen: the queue's "updated by the partner" marker goes (for its agent).
+    services.registration_seen(registration=registration, agent=agent.agent)
     return render(
         request,
         "registrations/backoffice/registration.html",
