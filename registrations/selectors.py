@@ -62,6 +62,22 @@ def contacts_for_partner(*, partner: PartnerOrganisation) -> QuerySet[Contact]:
     )
 
 
+def contacts_of_company(
+    *, partner: PartnerOrganisation, company_public_id: object
+) -> QuerySet[Contact]:
+    """The contacts of one company the organisation may name ("Existing contact" offers
+    these); none for a company it may not name, or an id that is no company's."""
+    try:
+        public_id = uuid.UUID(str(company_public_id))
+    except ValueError:
+        return Contact.objects.none()
+    return (
+        Contact.objects.filter(company__public_id=public_id, company__links__organisation=partner)
+        .select_related("company")
+        .order_by("last_name", "first_name", "id")
+    )
+
+
 def representatives_for_partner(*, partner: PartnerOrganisation) -> QuerySet[User]:
     """The organisation's active members: who may represent it on a deal."""
     return User.objects.filter(

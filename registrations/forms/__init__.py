@@ -9,11 +9,12 @@ from registrations.forms.feed import (
     ReasonForm,
     RejectForm,
 )
-from registrations.forms.registration import RegistrationForm, initial_from
+from registrations.forms.registration import ContactForm, RegistrationForm, initial_from
 
 __all__ = [
     "AgentCommentForm",
     "CommentForm",
+    "ContactForm",
     "InfoRequestForm",
     "OpportunityUpdateForm",
     "QualifyForm",

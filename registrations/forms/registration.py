@@ -115,6 +115,7 @@ class RegistrationForm(BootstrapForm):
         user: User,
         registration: OpportunityRegistration | None = None,
         kept: Sequence[PendingUpload] = (),
+        contacts_url: str = "",
         **kwargs: Any,
     ) -> None:
         if registration is not None and "initial" not in kwargs:
@@ -132,6 +133,18 @@ class RegistrationForm(BootstrapForm):
         }
         for field_name, queryset in choices.items():
             cast(forms.ModelChoiceField, self.fields[field_name]).queryset = queryset
+        # "Existing contact" offers the chosen company's contacts only; the page replaces them
+        # in place when the company changes (htmx asks ``contacts_url``).
+        contacts_offer(self, partner=partner, company=self._chosen_company())
+        if contacts_url:
+            self.fields["company"].widget.attrs.update(
+                {
+                    "hx-get": contacts_url,
+                    "hx-trigger": "change",
+                    "hx-target": "#field-contact",
+                    "hx-swap": "outerHTML",
+                }
+            )
         # Service/Product: one of the vendor's offers this partner may sell, or free text
         # (seed 003). The offers are suggestions of a <datalist>: typing anything else is fine.
         self.product_suggestions = sorted(
@@ -143,6 +156,13 @@ class RegistrationForm(BootstrapForm):
         else:
             # The first comment is the feed's; later ones are added on the feed itself.
             del self.fields["comments"]
+
+    def _chosen_company(self) -> str:
+        """The company the form names: as posted (or asked for by htmx), else as initial."""
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix("company")) or "")
+        initial = self.initial.get("company") or self.fields["company"].initial
+        return str(initial or "")
 
     def _files_already(self) -> int:
         existing = self.registration.attachments.count() if self.registration else 0
@@ -304,3 +324,24 @@ def initial_from(registration: OpportunityRegistration) -> dict[str, Any]:
     initial["contact"] = registration.contact.public_id if registration.contact else None
     initial["representative"] = registration.representative_id
     return initial
+
+
+def contacts_offer(form: forms.Form, *, partner: PartnerOrganisation, company: str) -> None:
+    """Offer ``form``'s "Existing contact" the contacts of ``company`` (a public id) only."""
+    cast(ContactChoiceField, form.fields["contact"]).offer(
+        selectors.contacts_of_company(partner=partner, company_public_id=company)
+        if company
+        else Contact.objects.none(),
+        empty_label=str(_("Choose a contact") if company else _("Choose the company first")),
+    )
+
+
+class ContactForm(BootstrapForm):
+    """ "Existing contact" alone, as the registration form's page swaps it in (htmx) when the
+    company changes."""
+
+    contact = RegistrationForm.base_fields["contact"]
+
+    def __init__(self, *, partner: PartnerOrganisation, company: str) -> None:
+        super().__init__()
+        contacts_offer(self, partner=partner, company=company)

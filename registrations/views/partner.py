@@ -22,7 +22,7 @@ from core.lists import is_htmx, list_response, url_for_each
 from portal_access.context import PartnerContext, portal_view
 from registrations import pending_uploads, selectors, services, uploads
 from registrations.columns import OPPORTUNITY_COLUMNS, REGISTRATION_COLUMNS
-from registrations.forms import CommentForm, RegistrationForm
+from registrations.forms import CommentForm, ContactForm, RegistrationForm
 from registrations.models import OpportunityRegistration, PendingUpload, Side
 from registrations.states import RegistrationState, can_transition
 from registrations.views.files import attachment_response
@@ -107,6 +107,20 @@ def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponse
     )
 
 
+def _contacts_url(ctx: PartnerContext) -> str:
+    return reverse("portal:registration_contacts", kwargs={"path_name": ctx.portal.path_name})
+
+
+@require_GET
+@portal_view
+def registration_contacts(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
+    """The form's "Existing contact" field for ``?company=<public id>``: the page swaps it in
+    when the company changes. A company the organisation may not name offers no contact,
+    exactly like one that does not exist."""
+    form = ContactForm(partner=ctx.organisation, company=request.GET.get("company", ""))
+    return render(request, "partials/field.html", {"field": form["contact"]})
+
+
 @require_http_methods(["GET", "POST"])
 @portal_view
 def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
@@ -118,6 +132,7 @@ def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
         partner=ctx.organisation,
         user=user,
         kept=kept,
+        contacts_url=_contacts_url(ctx),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,6 +221,7 @@ def registration_edit(
         user=user,
         registration=registration,
         kept=kept,
+        contacts_url=_contacts_url(ctx),
     )
     if request.method == "POST" and form.is_valid():
         try:

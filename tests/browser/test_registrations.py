@@ -63,3 +63,35 @@ def test_files_stay_attached_across_a_validation_error(
     expect(page.get_by_role("link", name="quote.pdf")).to_be_visible()
     [attachment] = registration.attachments.all()
     assert attachment.file.read() == b"%PDF-1.4 the quote"
+
+
+def test_existing_contact_follows_the_chosen_company(
+    page: Page, live_server: object, companies: partners_demo.PartnersDemo
+) -> None:
+    base = str(live_server)
+    sign_in(page, base, "alice@northwind.example", NEW)
+    contact = page.get_by_label("Existing contact")
+    expect(contact.locator("option")).to_have_text(["Choose the company first"])
+
+    page.get_by_label("Existing company").select_option(
+        label="Alpine Ski House (alpineskihouse.example)"
+    )
+    expect(contact.locator("option")).to_have_text(
+        ["Choose a contact", "Fiona Fisher (fiona@alpineskihouse.example)"]
+    )
+    contact.select_option(label="Fiona Fisher (fiona@alpineskihouse.example)")
+
+    # Another company: its contacts replace the first one's, the choice made goes with them.
+    page.get_by_label("Existing company").select_option(label="Tailspin Toys (tailspin.example)")
+    expect(contact.locator("option")).to_have_text(
+        ["Choose a contact", "Tom Taylor (tom@tailspin.example)"]
+    )
+    expect(contact).to_have_value("")
+    contact.select_option(label="Tom Taylor (tom@tailspin.example)")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Tailspin toys for all")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(re.compile(r"/p/enterprise/registrations/[0-9a-f-]{36}/$"))
+    registration = OpportunityRegistration.objects.get()
+    assert registration.contact is not None
+    assert registration.contact.full_name == "Tom Taylor"
