@@ -1,5 +1,6 @@
-"""A partner user registers an opportunity in a real browser (issue #13): the files chosen
-survive a validation error, and "Existing contact" offers only the chosen company's contacts."""
+"""Registering an opportunity and working it in a real browser (issue #13): the files chosen
+survive a validation error, "Existing contact" offers only the chosen company's contacts, the
+agent hears of the registration and decides deliberately."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from django.core import mail
+from playwright.sync_api import Browser, Page, expect
 
 from partners import demo as partners_demo
 from registrations import demo as registrations_demo
 from registrations.models import OpportunityRegistration
+from tests.browser.staff import staff_context
 from tests.browser.test_portal_routing import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +98,67 @@ def test_existing_contact_follows_the_chosen_company(
     registration = OpportunityRegistration.objects.get()
     assert registration.contact is not None
     assert registration.contact.full_name == "Tom Taylor"
+
+
+def test_the_agent_sees_the_partners_move_and_decides_deliberately(
+    page: Page, browser: Browser, live_server: object, companies: partners_demo.PartnersDemo
+) -> None:
+    """alice registers; the agent's queue marks it and the agent is emailed; the comment
+    form makes them choose who reads it; rejecting asks for confirmation."""
+    base = str(live_server)
+    sign_in(page, base, "alice@northwind.example", NEW)
+    page.get_by_label("Existing company").select_option(
+        label="Alpine Ski House (alpineskihouse.example)"
+    )
+    page.get_by_label("Existing contact").select_option(
+        label="Fiona Fisher (fiona@alpineskihouse.example)"
+    )
+    page.get_by_role("textbox", name="Name", exact=True).fill("Alpine chalets")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/p/enterprise/registrations/[0-9a-f-]{36}/$"))
+    agent = companies.users["agent"]
+    assert [m.to for m in mail.outbox] == [[agent.email]]
+
+    staff = staff_context(browser, base, agent).new_page()
+    staff.goto(f"{base}/backoffice/")
+    row = staff.get_by_test_id("queue-row").filter(has_text="Alpine chalets")
+    expect(row.get_by_test_id("partner-update")).to_have_text("New")
+    row.get_by_role("link", name="Alpine chalets").click()
+    expect(staff.get_by_test_id("registration-name")).to_have_text("Alpine chalets")
+
+    # No audience chosen: refused, the text kept.
+    expect(staff.get_by_label("Work note (vendor only)")).not_to_be_checked()
+    expect(staff.get_by_label("Comment to the partner")).not_to_be_checked()
+    staff.get_by_label("Comment or work note").fill("Their budget looks thin.")
+    staff.get_by_role("button", name="Add").click()
+    expect(staff.get_by_test_id("error-kind")).to_have_text(
+        "Choose who sees it: a work note (vendor only) or a comment to the partner."
+    )
+    expect(staff.get_by_label("Comment or work note")).to_have_value("Their budget looks thin.")
+    staff.get_by_label("Work note (vendor only)").check()
+    staff.get_by_role("button", name="Add").click()
+    expect(staff.get_by_text("Their budget looks thin.")).to_be_visible()
+
+    # Opened: the queue's marker is gone.
+    staff.goto(f"{base}/backoffice/")
+    expect(
+        staff.get_by_test_id("queue-row")
+        .filter(has_text="Alpine chalets")
+        .get_by_test_id("partner-update")
+    ).to_have_count(0)
+    staff.get_by_role("link", name="Alpine chalets").click()
+    staff.get_by_role("button", name="Start review").click()
+
+    staff.get_by_label("Reason for rejecting (the partner sees it)").fill("Not our segment.")
+    staff.get_by_role("button", name="Reject").click()
+    expect(staff.get_by_test_id("error-confirm")).to_have_text(
+        "Tick the box to confirm: rejecting cannot be undone."
+    )
+    expect(staff.get_by_label("Reason for rejecting (the partner sees it)")).to_have_value(
+        "Not our segment."
+    )
+    staff.get_by_label("I understand that rejecting is final").check()
+    staff.get_by_role("button", name="Reject").click()
+    expect(staff.get_by_test_id("state").first).to_have_text("Rejected")
+    registration = OpportunityRegistration.objects.get()
+    assert registration.state == "rejected"
