@@ -171,6 +171,7 @@ def pending_uploads_for(
     """The files kept for one form session of ``user`` in ``partner`` (none without a key)."""
     if not form_key:
         return []
+    # The purge may take one meanwhile: services.attachments_add checks its claim on them.
     return list(
         PendingUpload.objects.filter(organisation=partner, uploaded_by=user, form_key=form_key)
     )

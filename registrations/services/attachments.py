@@ -46,6 +46,19 @@ def attachments_add(
             params={"max": uploads.MAX_FILES},
         )
     validate_uploads(files, already=already + len(kept))
+    if kept:
+        # Claimed first: the purge locks the rows it deletes (skipping locked ones), so either
+        # it took a file (and this submit says so) or this submit holds it.
+        claimed, _by_model = PendingUpload.objects.filter(pk__in=[u.pk for u in kept]).delete()
+        if claimed != len(kept):
+            raise ValidationError(
+                {
+                    "attachments": _(
+                        "A file kept for this form has expired: choose it again, please."
+                    )
+                },
+                code="upload_expired",
+            )
     created: list[Attachment] = [
         Attachment.objects.create(
             registration=registration,
@@ -58,7 +71,6 @@ def attachments_add(
         )
         for upload in kept
     ]
-    PendingUpload.objects.filter(pk__in=[upload.pk for upload in kept]).delete()
     if not files:
         return created
     kept_count = len(created)

@@ -69,7 +69,13 @@ def _form_context(
     token) and shown as already attached, so the partner never chooses them again."""
     token = ""
     if form.is_bound:
-        form_key = form_key or uploads.upload_session_new()
+        if form_key is None:
+            form_key = uploads.upload_session_new()
+        elif form.kept:
+            # Read again: a submit the service refused may have found one purged meanwhile.
+            form.kept = selectors.pending_uploads_for(
+                partner=ctx.organisation, user=ctx.user, form_key=form_key
+            )
         form.kept += pending_uploads.pending_uploads_keep(
             partner=ctx.organisation,
             actor=ctx.user,

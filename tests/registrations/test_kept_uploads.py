@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from registrations import uploads
+from registrations import services, uploads
 from registrations.models import Attachment, PendingUpload
 from registrations.tasks import pending_uploads_purge
 from tests.registrations.conftest import choice_ids, client_for, make_registration, new_company_post
@@ -214,3 +215,29 @@ def test_abandoned_files_are_purged_after_a_day(
         assert pending_uploads_purge.delay().get() == 1
     assert list(PendingUpload.objects.values_list("original_name", flat=True)) == ["new.pdf"]
     assert not stored.exists()
+
+
+def test_a_kept_file_the_purge_took_meanwhile_is_reported(world: World) -> None:
+    registration = make_registration(world.a1)
+    user = world.a1.member
+    refused(client_for(user), user, attachments=[pdf("late.pdf")])
+    kept = list(PendingUpload.objects.all())
+    PendingUpload.objects.all().delete()  # what the purge does between the read and the submit
+    with pytest.raises(ValidationError) as refusal:
+        services.attachments_add(registration=registration, actor=user, files=[], kept=kept)
+    assert refusal.value.message_dict == {
+        "attachments": ["A file kept for this form has expired: choose it again, please."]
+    }
+    assert not Attachment.objects.exists()
+
+
+def test_removing_names_only_the_own_sessions_files(world: World) -> None:
+    client_a = client_for(world.a1.member)
+    refused(client_a, world.a1.member, attachments=[pdf("theirs.pdf")])
+    theirs = PendingUpload.objects.get()
+    other = world.a2.member
+    client_b = client_for(other)
+    own = session_token(refused(client_b, other, attachments=[pdf("mine.pdf")]))
+    response = refused(client_b, other, upload_session=own, remove_upload=[str(theirs.public_id)])
+    assert kept_names(response) == ["mine.pdf"]
+    assert PendingUpload.objects.filter(pk=theirs.pk).exists()
