@@ -119,6 +119,8 @@ class OpportunityRegistration(models.Model):
         choices=PartnerUpdate.choices,
         blank=True,
         default="",
+        # Also in the table, for the rows raw SQL inserts (registrations_generate).
+        db_default="",
     )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
