@@ -88,7 +88,8 @@ class QualifyForm(BootstrapForm):
         label=_("Stage"), choices=OpportunityStage.choices, initial=OpportunityStage.QUALIFICATION
     )
     comment = forms.CharField(
-        label=_("Comment to the partner"),
+        # Not "Comment to the partner": that is an audience of the comment form beside it.
+        label=_("Message to the partner with the qualification"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -1,6 +1,8 @@
-"""Registering an opportunity and working it in a real browser (issue #13): the files chosen
+"""Opportunity registration end to end in a real browser (issue #5): alice registers a deal
+with a new company, a new contact and a file; the agent qualifies it with a comment; alice
+finds it under My opportunities with the agent's comment. And (issue #13) the files chosen
 survive a validation error, "Existing contact" offers only the chosen company's contacts, the
-agent hears of the registration and decides deliberately."""
+agent hears of a registration and decides deliberately."""
 
 from __future__ import annotations
 
@@ -12,28 +14,124 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
-from partners import demo as partners_demo
+from partners import demo
 from registrations import demo as registrations_demo
-from registrations.models import OpportunityRegistration
+from registrations.models import Attachment, Company, Opportunity, OpportunityRegistration
 from tests.browser.staff import staff_context
 from tests.browser.test_portal_routing import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture
+def demo_data(migration_data: None, settings: Any, tmp_path: Path) -> demo.PartnersDemo:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return demo.seed()
+
+
+def test_alice_registers_the_agent_qualifies_alice_sees_the_opportunity(
+    page: Page, browser: Browser, live_server: Any, demo_data: demo.PartnersDemo, tmp_path: Path
+) -> None:
+    base = str(live_server)
+    quote = tmp_path / "quote.pdf"
+    quote.write_bytes(b"%PDF-1.4 the customer's quote")
+
+    # --- alice registers --------------------------------------------------------------------
+    sign_in(page, base, "alice@northwind.example")
+    expect(page).to_have_url(f"{base}/p/enterprise/")
+    page.get_by_test_id("portal-sections").get_by_role(
+        "link", name="Opportunity registrations"
+    ).click()
+    page.get_by_role("link", name="Register an opportunity").click()
+    expect(page.get_by_role("heading", name="Register an opportunity")).to_be_visible()
+
+    # The conditional fields follow the checkboxes.
+    company_name = page.get_by_label("Company name")
+    expect(company_name).to_be_hidden()
+    page.get_by_label("New company").check()
+    expect(company_name).to_be_visible()
+    expect(page.get_by_label("Existing company")).to_be_hidden()
+    page.get_by_label("New contact").check()
+    expect(page.get_by_label("Existing contact")).to_be_hidden()
+
+    page.locator("#id_name").fill("Adatum data platform")
+    company_name.fill("Adatum Corporation")
+    page.get_by_label("Company website").fill("https://www.adatum.example/")
+    page.get_by_label("Company TIN").fill("12345678")  # one digit short: an error first
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_label("Contact email").fill("ada@adatum.example")
+    page.get_by_label("Contact phone number").fill("+44 20 7946 0958")
+    page.get_by_label("Budget").fill("About 50,000 EUR a year")
+    page.get_by_label("Additional comments").fill("The CIO wants a demo in March.")
+    page.get_by_label("Attachments").set_input_files(str(quote))
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_test_id("error-company_tin")).to_have_text(
+        "A TIN has exactly 9, 10 or 12 digits."
+    )
+    # Nothing typed is lost, nor the file (kept on the server, issue #13: not chosen again).
+    expect(page.get_by_label("Company name")).to_have_value("Adatum Corporation")
+    expect(page.get_by_label("Company name")).to_be_visible()
+    expect(page.get_by_test_id("kept-upload")).to_contain_text("quote.pdf")
+    page.get_by_label("Company TIN").fill("123456789")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_test_id("registration-name")).to_have_text("Adatum data platform")
+    expect(page.get_by_test_id("state")).to_have_text("Submitted")
+    expect(page.get_by_test_id("attachments")).to_contain_text("quote.pdf")
+    expect(page.get_by_test_id("activity-feed")).to_contain_text("The CIO wants a demo in March.")
+
+    # --- the agent qualifies it -------------------------------------------------------------
+    agent_context = staff_context(browser, base, demo_data.users["agent"])
+    agent = agent_context.new_page()
+    agent.goto(f"{base}/")
+    expect(agent).to_have_url(f"{base}/backoffice/")
+    agent.get_by_role("link", name="Adatum data platform").click()
+    agent.get_by_role("button", name="Start review").click()
+    expect(agent.get_by_test_id("state")).to_have_text("In review")
+    with agent.expect_download() as download:
+        agent.get_by_role("link", name="quote.pdf").click()
+    assert Path(download.value.path()).read_bytes() == quote.read_bytes()
+    agent.get_by_label("Message to the partner").fill("Qualified: let's prepare the proposal.")
+    agent.get_by_role("button", name="Qualify").click()
+    expect(agent.get_by_test_id("state")).to_have_text("Qualified")
+    agent_context.close()
+
+    # --- alice sees the opportunity ---------------------------------------------------------
+    page.goto(f"{base}/p/enterprise/opportunities/")
+    expect(
+        page.get_by_role("tab", name="My opportunities").or_(
+            page.get_by_role("link", name="My opportunities")
+        )
+    ).to_be_visible()
+    row = page.get_by_test_id("opportunity-row").filter(has_text="Adatum data platform")
+    expect(row).to_contain_text("Adatum Corporation")
+    row.get_by_role("link", name="Adatum data platform").click()
+    expect(page).to_have_url(re.compile(r"/p/enterprise/opportunities/[0-9a-f-]{36}/$"))
+    expect(page.get_by_test_id("activity-feed")).to_contain_text(
+        "Qualified: let's prepare the proposal."
+    )
+
+    assert Company.objects.filter(tin="123456789").exists()
+    assert Opportunity.objects.get().contact.full_name == "Ada Lovelace"
+    assert Attachment.objects.get().original_name == "quote.pdf"
+
+
+# --- issue #13 ------------------------------------------------------------------------------
 NEW = "/p/enterprise/registrations/new/"
 
 
 @pytest.fixture
-def companies(migration_data: None, settings: Any, tmp_path: Path) -> partners_demo.PartnersDemo:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    demo = partners_demo.seed()
-    registrations_demo.demo_company(registrations_demo.ALPINE, demo.northwind)
-    registrations_demo.demo_company(registrations_demo.TAILSPIN, demo.northwind)
-    return demo
+def companies(demo_data: demo.PartnersDemo) -> demo.PartnersDemo:
+    """Two CRM companies Northwind may name, with a contact each."""
+    registrations_demo.demo_company(registrations_demo.ALPINE, demo_data.northwind)
+    registrations_demo.demo_company(registrations_demo.TAILSPIN, demo_data.northwind)
+    return demo_data
 
 
 def test_files_stay_attached_across_a_validation_error(
-    page: Page, live_server: object, companies: partners_demo.PartnersDemo, tmp_path: Path
+    page: Page, live_server: object, companies: demo.PartnersDemo, tmp_path: Path
 ) -> None:
     base = str(live_server)
     quote = tmp_path / "quote.pdf"
@@ -69,7 +167,7 @@ def test_files_stay_attached_across_a_validation_error(
 
 
 def test_existing_contact_follows_the_chosen_company(
-    page: Page, live_server: object, companies: partners_demo.PartnersDemo
+    page: Page, live_server: object, companies: demo.PartnersDemo
 ) -> None:
     base = str(live_server)
     sign_in(page, base, "alice@northwind.example", NEW)
@@ -101,7 +199,7 @@ def test_existing_contact_follows_the_chosen_company(
 
 
 def test_the_agent_sees_the_partners_move_and_decides_deliberately(
-    page: Page, browser: Browser, live_server: object, companies: partners_demo.PartnersDemo
+    page: Page, browser: Browser, live_server: object, companies: demo.PartnersDemo
 ) -> None:
     """alice registers; the agent's queue marks it and the agent is emailed; the comment
     form makes them choose who reads it; rejecting asks for confirmation."""
