@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.subscriptions_apply_due",
         "schedule": 60 * 60.0,
     },
+    # Files kept for registration forms that were never submitted, older than a day.
+    "registrations-pending-uploads-purge": {
+        "task": "registrations.pending_uploads_purge",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # ------------------------------------------------------------------------------------------------

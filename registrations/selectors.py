@@ -28,6 +28,7 @@ from registrations.models import (
     Contact,
     Opportunity,
     OpportunityRegistration,
+    PendingUpload,
 )
 from registrations.states import OPEN_STATES, OpportunityStatus, RegistrationState
 
@@ -58,6 +59,22 @@ def contacts_for_partner(*, partner: PartnerOrganisation) -> QuerySet[Contact]:
         Contact.objects.filter(company__links__organisation=partner)
         .select_related("company")
         .order_by("company__name", "last_name", "first_name")
+    )
+
+
+def contacts_of_company(
+    *, partner: PartnerOrganisation, company_public_id: object
+) -> QuerySet[Contact]:
+    """The contacts of one company the organisation may name ("Existing contact" offers
+    these); none for a company it may not name, or an id that is no company's."""
+    try:
+        public_id = uuid.UUID(str(company_public_id))
+    except ValueError:
+        return Contact.objects.none()
+    return (
+        Contact.objects.filter(company__public_id=public_id, company__links__organisation=partner)
+        .select_related("company")
+        .order_by("last_name", "first_name", "id")
     )
 
 
@@ -145,6 +162,18 @@ def attachment_get_for_partner_or_404(
     """An attachment of a registration the caller already resolved for this partner."""
     return get_for_partner_or_404(
         Attachment.objects.filter(registration=registration), partner=partner, public_id=public_id
+    )
+
+
+def pending_uploads_for(
+    *, partner: PartnerOrganisation, user: User, form_key: str | None
+) -> list[PendingUpload]:
+    """The files kept for one form session of ``user`` in ``partner`` (none without a key)."""
+    if not form_key:
+        return []
+    # The purge may take one meanwhile: services.attachments_add checks its claim on them.
+    return list(
+        PendingUpload.objects.filter(organisation=partner, uploaded_by=user, form_key=form_key)
     )
 
 

@@ -1,8 +1,8 @@
 // The registration form's conditional fields (progressive enhancement: without this script
-// every field shows and the server ignores those the checkboxes do not ask for).
-//  - [data-shown-when=NAME] shows while the checkbox NAME is ticked, [data-hidden-when=NAME]
-//    while it is not;
-//  - "Existing contact" offers only the contacts of the chosen company (data-company).
+// every field shows and the server ignores those the checkboxes do not ask for):
+// [data-shown-when=NAME] shows while the checkbox NAME is ticked, [data-hidden-when=NAME]
+// while it is not. "Existing contact" follows the chosen company through htmx (hx-get on the
+// company select; the server offers that company's contacts only).
 (function () {
   "use strict";
 
@@ -13,16 +13,6 @@
         var box = form.querySelector('input[type=checkbox][name="' + name + '"]');
         if (!box) return;
         el.hidden = el.dataset.shownWhen ? !box.checked : box.checked;
-      });
-      var company = form.querySelector('select[name="company"]');
-      var contact = form.querySelector('select[name="contact"]');
-      if (!company || !contact) return;
-      Array.prototype.forEach.call(contact.options, function (option) {
-        if (!option.value) return;
-        var matches = option.dataset.company === company.value;
-        option.hidden = !matches;
-        option.disabled = !matches;
-        if (!matches && option.selected) contact.value = "";
       });
     }
     form.addEventListener("change", sync);
