@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_FILES = 10
 MAX_FILE_SIZE = 10 * 1024 * 1024  # 10 MiB a file
+# What the form's other fields may take of a request body beside the files (its text is small).
+FORM_FIELDS_ROOM = 256 * 1024
 # Documents a deal is described with. No HTML, SVG or scripts: they are served back to other
 # people's browsers (as downloads, with nosniff, but an allowlist is the first fence).
 ALLOWED_EXTENSIONS: dict[str, str] = {

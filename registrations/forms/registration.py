@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
@@ -151,6 +152,18 @@ class RegistrationForm(BootstrapForm):
             set(offers_for_partner(partner=partner).values_list("name", flat=True))
         )
         self.fields["product"].widget.attrs["list"] = "product-offers"
+        # A submission bigger than the request body cap (core.body_limit) would be answered
+        # with 413 before the form sees it, and what was typed would be gone: the form's script
+        # stops such a submit and says why, before anything is sent.
+        self.fields["attachments"].widget.attrs.update(
+            {
+                "data-max-total-size": settings.REQUEST_BODY_MAX_SIZE - uploads.FORM_FIELDS_ROOM,
+                "data-too-large": _(
+                    "The files chosen come to {total} together; one submission carries at most "
+                    "{limit}. Choose fewer or smaller files."
+                ),
+            }
+        )
         if registration is None:
             self.fields["representative"].initial = user.pk
         else:

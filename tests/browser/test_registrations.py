@@ -166,6 +166,35 @@ def test_files_stay_attached_across_a_validation_error(
     assert attachment.file.read() == b"%PDF-1.4 the quote"
 
 
+def test_files_too_big_for_one_submission_are_stopped_before_anything_is_sent(
+    page: Page, live_server: object, companies: demo.PartnersDemo, settings: Any, tmp_path: Path
+) -> None:
+    # The server would answer such a body with 413 (core.body_limit) and what was typed would
+    # be gone: the form's script stops the submit and says why, and nothing is lost.
+    settings.REQUEST_BODY_MAX_SIZE = 300 * 1024
+    base = str(live_server)
+    big = tmp_path / "deck.pdf"
+    big.write_bytes(b"%PDF-1.4 " + b"x" * 200 * 1024)
+    sign_in(page, base, "alice@northwind.example", NEW)
+    form_url = page.url
+    page.get_by_role("textbox", name="Name", exact=True).fill("Fabrikam rollout")
+    page.get_by_label("Attachments").set_input_files(big)
+    page.get_by_role("button", name="Save").click()
+
+    error = page.get_by_test_id("too-large-attachments")
+    expect(error).to_contain_text("one submission carries at most")
+    expect(page.get_by_label("Attachments")).to_have_attribute("aria-invalid", "true")
+    assert page.url == form_url
+    expect(page.get_by_role("textbox", name="Name", exact=True)).to_have_value("Fabrikam rollout")
+    assert not OpportunityRegistration.objects.exists()
+
+    # Fewer files: the message goes and the form is sent (and answered by the form itself).
+    page.get_by_label("Attachments").set_input_files([])
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    expect(page.get_by_test_id("too-large-attachments")).to_have_count(0)
+
+
 def test_existing_contact_follows_the_chosen_company(
     page: Page, live_server: object, companies: demo.PartnersDemo
 ) -> None:
