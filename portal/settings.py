@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     # Ours
+    # The shell below every app: installed for its template library (core/templatetags).
+    "core",
     "accounts",
     "partners",
     "sso",
