@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language, to_locale
@@ -64,6 +64,19 @@ def money(amount: Decimal | int | float | str | None, currency: str) -> str:
     return _money(value, currency or "", get_language())
 
 
+@lru_cache(maxsize=8192)
+def _amount(value: Decimal, language: str | None) -> str:
+    return format_decimal(value, format="#,##0.00", locale=locale_for(language))
+
+
+def amount(value: Decimal | int | float | None) -> str:
+    """A sum without a currency (one summed across currencies' rows, say), with two decimals
+    and the reader's separators: "1,234.50" in en-gb, "1.234,50" in de."""
+    if value is None:
+        return ""
+    return _amount(value if isinstance(value, Decimal) else Decimal(str(value)), get_language())
+
+
 @lru_cache(maxsize=4096)
 def _day(value: date, language: str | None) -> str:
     return format_date(value, format="medium", locale=locale_for(language))
@@ -80,20 +93,24 @@ def day(value: date | datetime | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _moment(value: datetime, language: str | None) -> str:
-    # The locale's medium date and short time, joined as the locale joins them ("{1}, {0}").
+def _moment(value: datetime, language: str | None, seconds: bool) -> str:
+    # The locale's medium date and its time, joined as the locale joins them ("{1}, {0}").
     locale = locale_for(language)
     joined = str(locale.datetime_formats["medium"])
-    return joined.replace("{1}", format_date(value, format="medium", locale=locale)).replace(
-        "{0}", format_time(value, format="short", locale=locale)
-    )
+    clock = format_time(value, format="medium" if seconds else "short", locale=locale)
+    shown_day = format_date(value, format="medium", locale=locale)
+    return joined.replace("{1}", shown_day).replace("{0}", clock)
 
 
-def moment(value: datetime | None) -> str:
-    """A point in time, in the site's time zone and to the minute, as the reader writes it
-    ("4 Mar 2026, 13:05" in en-gb, "Mar 4, 2026, 1:05 PM" in en-us). Empty for none."""
+def moment(value: datetime | None, *, seconds: bool = False) -> str:
+    """A point in time, in the site's time zone and to the minute (or the second, for the
+    outbox's attempts), as the reader writes it ("4 Mar 2026, 13:05" in en-gb,
+    "Mar 4, 2026, 1:05 PM" in en-us). Empty for none."""
     if value is None:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     # Formatted naive: the wall-clock time above, not Babel's idea of the zone.
-    return _moment(local.replace(tzinfo=None, second=0, microsecond=0), get_language())
+    local = local.replace(tzinfo=None, microsecond=0)
+    if not seconds:
+        local = local.replace(second=0)
+    return _moment(local, get_language(), seconds)

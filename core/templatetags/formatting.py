@@ -24,10 +24,16 @@ def money(amount: Decimal | int | float | str | None, currency: str) -> str:
 
 
 @register.filter
+def amount(value: Decimal | int | float | None) -> str:
+    return formatting.amount(value)
+
+
+@register.filter
 def day(value: date | datetime | None) -> str:
     return formatting.day(value)
 
 
 @register.filter
-def moment(value: datetime | None) -> str:
-    return formatting.moment(value)
+def moment(value: datetime | None, precision: str = "") -> str:
+    """``|moment`` to the minute, ``|moment:"seconds"`` to the second."""
+    return formatting.moment(value, seconds=precision == "seconds")

@@ -67,3 +67,11 @@ def test_the_template_filters_say_the_same() -> None:
     )
     with translation.override("de"):
         assert template.render(context) == "99,00\xa0$ · 31.12.2026 · 31.12.2026, 23:30"
+
+
+def test_a_moment_to_the_second_for_the_outboxs_attempts() -> None:
+    at = datetime(2026, 3, 4, 13, 5, 59, tzinfo=UTC)
+    template = Template('{% load formatting %}{{ at|moment:"seconds" }}')
+    with translation.override("en-gb"):
+        assert moment(at, seconds=True) == "4 Mar 2026, 13:05:59"
+        assert template.render(Context({"at": at})) == "4 Mar 2026, 13:05:59"
