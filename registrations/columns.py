@@ -28,6 +28,11 @@ def _contact(registration: OpportunityRegistration) -> str:
     return f"{registration.contact_first_name} {registration.contact_last_name}".strip()
 
 
+def _agent(registration: OpportunityRegistration) -> str:
+    # The agent handling it, named as the tables name people.
+    return _person(registration.assigned_to) if registration.assigned_to else ""
+
+
 def _day(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
@@ -96,7 +101,8 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
     _closure_column(_("Estimated closure")),
     Column(_("Service/Product"), lambda r: r.product, in_table=False),
     Column(_("Budget"), lambda r: r.budget, in_table=False),
-    Column(_("Contact"), _contact, in_table=False),
+    Column(_("Contact"), _contact, in_table=False, related=("contact",)),
+    Column(_("Agent"), _agent, in_table=False, related=("assigned_to",)),
     Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
@@ -105,12 +111,12 @@ QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("State"), lambda r: choice_label(RegistrationState, r.state)),
     Column(_("Partner"), lambda r: r.organisation.name),
     Column(_("Company"), lambda r: r.company_name, sort="company"),
-    Column(_("Agent"), lambda r: _person(r.assigned_to) if r.assigned_to else ""),
+    Column(_("Agent"), _agent),
     _created_column(_("Created")),
     _closure_column(_("Estimated closure")),
     # The table marks it next to the company.
     Column(_("Conflict"), lambda r: "yes" if _has_conflict(r) else "", in_table=False),
-    Column(_("Contact"), _contact, in_table=False),
+    Column(_("Contact"), _contact, in_table=False, related=("contact",)),
     Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
@@ -127,4 +133,6 @@ OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
     _created_column(_("Qualified")),
     _closure_column(_("Expected close")),
     Column(_("Budget"), lambda o: o.budget, in_table=False),
+    Column(_("Contact"), lambda o: o.contact.full_name, in_table=False, related=("contact",)),
+    Column(_("Reason lost"), lambda o: o.lost_reason, in_table=False),
 )
