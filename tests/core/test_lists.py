@@ -213,3 +213,29 @@ def test_an_address_with_unset_filters_is_redirected_to_the_set_ones(
     # A list request with only set filters is served as it is, and htmx's as well.
     assert client.get(response["Location"]).status_code == 200
     assert client.get(f"{path}?q=", HTTP_HX_REQUEST="true").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "sort", "label"),
+    [
+        ("/p/alpha/registrations/?scope=all", "name", "Name"),
+        ("/p/alpha/opportunities/?scope=all", "closure", "Expected close"),
+        ("/backoffice/", "company", "Company"),
+        ("/p/alpha/customers/", "email", "Email"),
+        ("/p/alpha/invoices/", "amount", "Amount"),
+    ],
+)
+def test_every_sortable_list_sorts_by_its_headers(
+    world: World, pages: dict, url: str, sort: str, label: str
+) -> None:
+    client = client_for(world.agent if url.startswith("/backoffice") else world.a1.supervisor)
+    separator = "&" if "?" in url else "?"
+    html = client.get(f"{url}{separator}sort={sort}").text
+    header = re.search(
+        rf'<th scope="col"[^>]*aria-sort="ascending"[^>]*><a href="([^"]+)"[^>]*>{label}', html
+    )
+    assert header, f"{label} is not the ascending sorted header"
+    assert f"sort=-{sort}" in header[1]
+    html = client.get(f"{url}{separator}sort=-{sort}").text
+    assert re.search(rf'aria-sort="descending"[^>]*><a href="[^"]*sort={sort}"[^>]*>{label}', html)
+    assert html.count("aria-sort=") == 1
