@@ -18,6 +18,7 @@ from integrations.columns import OUTBOX_COLUMNS
 from integrations.models import OutboxMessage, OutboxState, Target
 from registrations.columns import OPPORTUNITY_COLUMNS, QUEUE_COLUMNS, REGISTRATION_COLUMNS
 from registrations.models import Opportunity, OpportunityRegistration
+from selfservice.columns import CUSTOMER_COLUMNS
 from tests import factories
 from tests.registrations.conftest import make_registration, streamed
 from tests.world import World
@@ -63,10 +64,11 @@ def pages(world: World) -> dict[str, tuple[Client, str, Sequence[Column[Any]]]]:
         "opportunities": (supervisor, "/p/alpha/opportunities/?scope=all", OPPORTUNITY_COLUMNS),
         "queue": (agent, "/backoffice/", QUEUE_COLUMNS),
         "outbox": (agent, "/backoffice/outbox/", OUTBOX_COLUMNS),
+        "customers": (supervisor, "/p/alpha/customers/", CUSTOMER_COLUMNS),
     }
 
 
-@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox"])
+@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox", "customers"])
 def test_the_header_and_every_row_follow_the_declared_columns(name: str, pages: dict) -> None:
     client, url, columns = pages[name]
     header, cells = table(client.get(url).text)
@@ -79,7 +81,7 @@ def test_the_header_and_every_row_follow_the_declared_columns(name: str, pages: 
     assert all(n == len(expected) for n in cells)
 
 
-@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox"])
+@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox", "customers"])
 def test_the_csv_has_every_declared_column(name: str, pages: dict) -> None:
     client, url, columns = pages[name]
     separator = "&" if "?" in url else "?"
@@ -195,7 +197,7 @@ def test_the_csv_joins_what_its_columns_read_without_a_query_a_row(
     assert len(lines) == n + 1
 
 
-@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox"])
+@pytest.mark.parametrize("name", ["registrations", "opportunities", "queue", "outbox", "customers"])
 def test_an_address_with_unset_filters_is_redirected_to_the_set_ones(
     name: str, pages: dict
 ) -> None:
