@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,12 +117,28 @@ def registration_list(
         # (core.lists.Column.related).
         queryset=registrations.select_related("representative"),
         choices={"representative": representatives_for_partner(partner=partner)},
-        # The organisation's names, also for "mine": the list's options do not move with scope.
-        options={
-            "company": lambda: registration_company_names(by="organisation", ids=[partner.pk])
-        },
+        # The names of the rows the user may see: a member's own registrations name only the
+        # companies they registered (a colleague's proposed company is not theirs to see).
+        options={"company": _company_names_of(registrations, partner=partner, scope=scope)},
     )
     return Filtered(rows=filterset.qs, form=filterset.form)
+
+
+def _company_names_of(
+    registrations: QuerySet[OpportunityRegistration], *, partner: PartnerOrganisation, scope: Scope
+) -> Callable[[], list[tuple[str, str]]]:
+    if scope is Scope.ALL:
+        return lambda: registration_company_names(by="organisation", ids=[partner.pk])
+
+    def own() -> list[tuple[str, str]]:
+        # One person's registrations: few enough to read their names from the
+        # (organisation, created_by, ...) index's rows.
+        names = (
+            registrations.order_by("company_name").values_list("company_name", flat=True).distinct()
+        )
+        return [(name, name) for name in names]
+
+    return own
 
 
 def _visible_to(

@@ -104,10 +104,11 @@ def test_filter_by_company(world: World, rows: dict) -> None:
 _tins = itertools.count(555000001)
 
 
-def proposal(tenant: Any, name: str, company: str) -> OpportunityRegistration:
+def proposal(tenant: Any, name: str, company: str, by: Any = None) -> OpportunityRegistration:
     """A registration proposing a new company: no CRM record until it is qualified."""
     return make_registration(
         tenant,
+        by=by,
         name=name,
         new_company=True,
         company=None,
@@ -131,6 +132,19 @@ def test_the_company_filter_offers_the_companies_of_the_organisations_registrati
     assert list(options) == ["", *sorted({r.company_name for r in response.context["page"]})]
     assert "Fabrikam" in options
     assert names(get(world, "?company=Fabrikam")) == ["Delta deal"]
+
+
+def test_a_members_company_filter_offers_only_the_companies_they_registered(
+    world: World, rows: dict
+) -> None:
+    proposal(world.a1, "Colleague's deal", "Secret Prospect", by=world.a1.supervisor)
+
+    def options(user: Any, query: str) -> dict:
+        response = client_for(user).get(LIST + query)
+        return dict(response.context["filter"].form.fields["company"].widget.choices)
+
+    assert "Secret Prospect" not in options(world.a1.member, "")
+    assert "Secret Prospect" in options(world.a1.supervisor, "?scope=all")
 
 
 def test_company_filter_offers_only_the_organisations_companies(world: World, rows: dict) -> None:
