@@ -8,11 +8,14 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and turns on every deployment harde
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -79,8 +82,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # /healthz: the database and Redis checked, nothing else (portal/middleware.py).
+    # /livez, /readyz (/healthz) and /metrics, answered before anything else (portal/middleware.py).
     "portal.middleware.HealthzMiddleware",
+    # The request id, the access-log line and the latency by view (portal/observability.py).
+    "portal.observability.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL (or another control character) in the address: 400 before anything reads it.
     "core.middleware.RejectControlCharactersMiddleware",
@@ -334,8 +339,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 # allauth's rate limits (they count in the cache: Redis in production). Stated here rather than
-# left to defaults so a reviewer sees them: failed sign-ins per address and per IP, sign-ups,
-# password-reset and login-code requests.
+# left to defaults so a reviewer sees them: failed sign-ins per IP and per (address, client IP) —
+# the adapter puts the client in the key, so nobody can lock a known address out from elsewhere
+# —, sign-ups, password-reset and login-code requests.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -347,6 +353,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# The client address the rate limits and the auth log use. 0: REMOTE_ADDR, X-Forwarded-For
+# ignored (a client could write anything there). N proxies of ours in front: the N-th entry from
+# the right of X-Forwarded-For, the one the outermost of them added.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Partner SSO. Identity providers are configured per organisation (sso.IdentityProvider); the
 # adapter hands them to allauth as apps, provisions members and refuses what must not pass.
@@ -478,10 +488,27 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # ------------------------------------------------------------------------------------------------
 # Logging
 # ------------------------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# JSON lines in production, plain lines in development; UTC and the request id on both
+# (core/logs.py). LOG_JSON overrides the choice either way.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
+LOGGING = logging_config(json=LOG_JSON, level=LOG_LEVEL)
+# Python's warnings become records of the py.warnings logger, in the same format, instead of
+# bare lines on stderr (Django no longer does this itself).
+logging.captureWarnings(True)
+
+# ------------------------------------------------------------------------------------------------
+# Metrics (Prometheus: /metrics on the web, WORKER_METRICS_PORT on the worker)
+# ------------------------------------------------------------------------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer <METRICS_TOKEN>", or one whose
+# address is in METRICS_ALLOWED_NETWORKS (comma-separated CIDR; the demo allows loopback);
+# everybody else gets 404. Several processes add up through PROMETHEUS_MULTIPROC_DIR (an
+# environment variable read by prometheus-client itself; see portal/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"] if DEBUG else []
+)
+# The Celery worker's own metrics server (its task counters): 0 is none. It listens on all
+# addresses by default (WORKER_METRICS_ADDRESS): publish the port to the internal network only.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - internal
