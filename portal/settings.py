@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     # Ours
+    # The shell below every app: installed for its template library (core/templatetags).
+    "core",
     "accounts",
     "partners",
     "sso",
@@ -91,6 +93,9 @@ MIDDLEWARE = [
     "core.body_limit.RequestBodyLimitMiddleware",  # 413 before a too-large body is read
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language from Accept-Language (one of LANGUAGES): prices and dates follow it
+    # (core.formatting).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -388,6 +393,10 @@ GUARDIAN_RAISE_403 = False
 # Internationalisation
 # ------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The product is written in English; a reader in the United States gets its dates and prices as
+# they write them ("Mar 4, 2026"), everybody else the British forms. Another language is added
+# here with its translations.
+LANGUAGES = [("en-gb", "English (United Kingdom)"), ("en-us", "English (United States)")]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
