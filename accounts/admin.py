@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress as AllauthEmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuthEvent, User
+from accounts.models import AuthEvent, EmailAddress, User
 from core.admin import ReadOnlyModelAdmin, ValuesListFilter
 
 
@@ -71,3 +73,13 @@ class AuthEventAdmin(ReadOnlyModelAdmin):
         "ip_address",
         "user_agent",
     )
+
+
+# One "Accounts" section: allauth's email addresses move in with the users (through a proxy in
+# this app); allauth's own "Accounts" app then has nothing left in the admin.
+admin.site.unregister(AllauthEmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AllauthEmailAddressAdmin):
+    pass

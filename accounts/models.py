@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from allauth.account.models import EmailAddress as AllauthEmailAddress
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -136,3 +137,13 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.email or '—'} · {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class EmailAddress(AllauthEmailAddress):
+    """allauth's email addresses, shown in the admin's one "Accounts" section with the users
+    (allauth's own app is also called "Accounts": two sections of one name otherwise)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("email address")
+        verbose_name_plural = _("email addresses")

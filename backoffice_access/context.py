@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
-from typing import Any, Concatenate
+from typing import Any, Concatenate, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from accounts.models import User
 from partners.models import SalesDirection
@@ -40,6 +40,22 @@ def directions_for_agent(*, agent: User) -> QuerySet[SalesDirection]:
     return get_objects_for_user(
         agent, WORK_REGISTRATIONS, klass=SalesDirection, accept_global_perms=True
     )
+
+
+def agents_for_direction(*, direction: SalesDirection) -> QuerySet[User]:
+    """The active staff assigned to ``direction`` (the object permission, given to them or to
+    one of their groups): who hears of what the direction's partners submit and write.
+
+    Superusers and Vendor admins, who may work every direction model-wide, are assigned to none
+    and so are not in it.
+    """
+    users = get_users_with_perms(
+        direction,
+        with_superusers=False,
+        with_group_users=True,
+        only_with_perms_in=[WORK_REGISTRATIONS.split(".", 1)[1]],
+    )
+    return cast(QuerySet[User], users).filter(is_active=True, is_staff=True)
 
 
 @dataclass(frozen=True)

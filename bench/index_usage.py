@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,13 +69,17 @@ def cases() -> list[tuple[str, str]]:
         "q=qwxz",
         f"created_{dates.format('created')}",
         f"closure_{dates.format('closure')}",
-        f"company={company.public_id}" if company else "",
         f"representative={alice.pk}",
         f"representative={sam.pk}",
     ]
-    reg_filters = common + [f"state={s}" for s in RegistrationState.values]
+    # The registration lists pick a company by the name their rows carry, opportunities by
+    # the CRM record.
+    by_name = [f"company={quote_plus(company.name)}"] if company else []
+    by_record = [f"company={company.public_id}"] if company else []
+    reg_filters = common + by_name + [f"state={s}" for s in RegistrationState.values]
     opp_filters = (
         common
+        + by_record
         + [f"stage={s}" for s in OpportunityStage.values]
         + [f"status={s}" for s in OpportunityStatus.values]
     )

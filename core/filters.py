@@ -7,7 +7,7 @@ the querysets its choice lists may offer, so a filter cannot widen what the tena
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -89,11 +89,26 @@ class SearchFilter(django_filters.CharFilter):
         return qs.filter(match)
 
 
+type Options = Callable[[], Sequence[tuple[str, str]]]
+
+
+class OptionFilter(django_filters.CharFilter):
+    """A value picked from a select whose options the selector hands in (``options`` of
+    ``BootstrapFilterSet``: a callable, read only when the form is drawn, so the htmx fragment
+    and the CSV never run it). The rows are already scoped: a value outside the options
+    selects nothing rather than anything the tenant may not see."""
+
+    def __init__(self, *, empty_label: str | Promise, **kwargs: Any) -> None:
+        super().__init__(widget=FastSelect, **kwargs)
+        self.empty_label = empty_label
+
+
 class BootstrapFilterSet(django_filters.FilterSet):
     """Bootstrap's small controls, selects rendered in Python, and choice lists from the caller.
 
     ``choices`` maps a ``ModelChoiceFilter``'s name to the queryset its options (and the values
-    it accepts) come from: the selector builds them from what the tenant may see.
+    it accepts) come from: the selector builds them from what the tenant may see. ``options``
+    maps an ``OptionFilter``'s name to the (value, label) pairs its select offers.
     """
 
     def __init__(
@@ -102,10 +117,15 @@ class BootstrapFilterSet(django_filters.FilterSet):
         *,
         queryset: QuerySet[Any],
         choices: Mapping[str, QuerySet[Any]] | None = None,
+        options: Mapping[str, Options] | None = None,
     ) -> None:
         super().__init__(data or None, queryset=queryset)
-        for name, options in (choices or {}).items():
-            self.filters[name].queryset = options
+        for name, models in (choices or {}).items():
+            self.filters[name].queryset = models
+        for name, read in (options or {}).items():
+            empty = self.filters[name].empty_label
+            # A callable: Django's select reads it only when it renders.
+            self.form.fields[name].widget.choices = _with_empty(empty, read)
         for field in self.form.fields.values():
             if type(field.widget) is forms.Select:
                 # Rendered in Python: Django's per-option templates cost ~0.15 ms an option.
@@ -121,3 +141,16 @@ class BootstrapFilterSet(django_filters.FilterSet):
                 widget.attrs["class"] = "form-select form-select-sm"
             else:
                 widget.attrs["class"] = "form-control form-control-sm"
+
+
+def _with_empty(empty: str | Promise, read: Options) -> Callable[[], list[tuple[str, Any]]]:
+    """The options after the empty one, read once: Django's select iterates its choices
+    twice when it renders (``use_required_attribute`` peeks at the first)."""
+    read_once: list[list[tuple[str, Any]]] = []
+
+    def options() -> list[tuple[str, Any]]:
+        if not read_once:
+            read_once.append([("", empty), *read()])
+        return read_once[0]
+
+    return options

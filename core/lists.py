@@ -19,7 +19,7 @@ from typing import Any
 from django import forms
 from django.db.models import Choices, Model, QuerySet
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -86,6 +86,9 @@ class Column[M: Model]:
     in_export: bool = True
     # A stable name for code that picks a column out (the label is translated).
     key: str = ""
+    # The relations ``value`` reads that the page's query does not join: an export-only column
+    # (the contact, the agent) joins them in the export's query only, not on every page.
+    related: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=64)
@@ -194,8 +197,12 @@ class _Echo:
 def csv_response[M: Model](
     *, filename: str, columns: Sequence[Column[M]], rows: QuerySet[M]
 ) -> StreamingHttpResponse:
-    """The rows as a CSV download, streamed from a server-side cursor (constant memory)."""
+    """The rows as a CSV download, streamed from a server-side cursor (constant memory),
+    joined with the relations the columns read (``Column.related``)."""
     writer = csv.writer(_Echo())
+    related = sorted({path for column in columns for path in column.related})
+    if related:
+        rows = rows.select_related(*related)
 
     def lines() -> Iterator[str]:
         yield writer.writerow([str(column.label) for column in columns])
@@ -206,6 +213,22 @@ def csv_response[M: Model](
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
     return response
+
+
+def without_unset_filters(request: HttpRequest) -> HttpResponseRedirect | None:
+    """The list's own address without the filters left empty, when a request carries some.
+
+    js/lists.js leaves unset filters out of the requests htmx makes and of the form's own
+    submit; a browser without script submits every field of the form ("?q=&state=&company=").
+    Redirected once, the address people share or bookmark says only what the list shows.
+    """
+    if not any(value == "" for _, values in request.GET.lists() for value in values):
+        return None
+    kept = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        kept.setlist(name, [value for value in values if value != ""])
+    query = kept.urlencode()
+    return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
 
 
 def list_response[M: Model](
@@ -230,8 +253,11 @@ def list_response[M: Model](
     The template renders the table's header from ``columns`` and includes the shared filter and
     footer partials; the footer shows the export link when the list exports. With a
     ``row_testid`` the rows come built (``table_rows``: ``rows`` in the context), each marked
-    with it, the ``link`` column linking to ``row_url(row)``.
+    with it, the ``link`` column linking to ``row_url(row)``. An address with filters left
+    empty is redirected to the same one without them (``without_unset_filters``).
     """
+    if not is_htmx(request) and (redirect := without_unset_filters(request)) is not None:
+        return redirect
     if export_filename is not None and request.GET.get(EXPORT_PARAMETER) == EXPORT_CSV:
         exported = [column for column in columns if column.in_export]
         return csv_response(filename=export_filename, columns=exported, rows=listing.rows)

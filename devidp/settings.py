@@ -17,6 +17,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -102,9 +104,8 @@ OAUTH2_PROVIDER = {
 if os.environ.get("DEVIDP_FAST_PASSWORD_HASHING") == "1":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+# The demo's processes log alike: the portal's plain lines, in UTC (core/logs.py imports nothing
+# of the portal). Its runserver's access lines are kept: nothing else logs its requests.
+LOGGING = logging_config(json=False, level="WARNING")
+LOGGING["loggers"]["django.server"]["level"] = "INFO"
+TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from offers.currencies import currency_choices
 from offers.models import CheckoutPage, Offer, PricingPage, SalesChannel
 
 
@@ -32,6 +33,17 @@ class OfferAdminForm(forms.ModelForm):
             "active_until",
         )
         widgets = {"channels": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A select of the currencies in use (Babel's CLDR data, named in the admin's language):
+        # the column stays a free CharField, so the list's changes need no migration.
+        currency = self.fields["currency"]
+        choices = currency_choices()
+        stored = self.initial.get("currency")
+        if stored and stored not in dict(choices):  # a withdrawn currency, kept visible
+            choices.insert(0, (stored, stored))
+        currency.widget = forms.Select(choices=[("", "---------"), *choices])
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data["currency"]).strip().upper()
@@ -103,8 +115,41 @@ class OfferAdmin(admin.ModelAdmin):
     )
 
 
+def offer_labels() -> list[str]:
+    """The labels offers carry, each once: what a pricing page can show."""
+    return list(Offer.objects.order_by("label").values_list("label", flat=True).distinct())
+
+
+class PricingPageAdminForm(forms.ModelForm):
+    """The page's offer label is picked from the labels offers carry: a typed label that no
+    offer has would make a page that shows nothing."""
+
+    class Meta:
+        model = PricingPage
+        fields = ("portal", "label", "slug", "title", "introduction", "is_active", "display_order")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = offer_labels()
+        stored = self.initial.get("label")
+        if stored and stored not in labels:  # its offers are gone: keep it choosable
+            labels.insert(0, stored)
+        field = self.fields["label"]
+        field.widget = forms.Select(choices=[("", "---------"), *((x, x) for x in labels)])
+        field.help_text = _("The page shows the offers with this label.")
+        if not labels:
+            field.help_text = _("No offer has a label yet: add an offer first.")
+
+    def clean_label(self) -> str:
+        label = str(self.cleaned_data["label"])
+        if label != self.initial.get("label") and label not in offer_labels():
+            raise forms.ValidationError(_("Choose the label of an existing offer."))
+        return label
+
+
 @admin.register(PricingPage)
 class PricingPageAdmin(admin.ModelAdmin):
+    form = PricingPageAdminForm
     list_display = ("title", "portal", "label", "slug", "is_active", "display_order")
     list_filter = ("portal", "is_active", "label")
     search_fields = ("title", "slug", "label")

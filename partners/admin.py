@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
@@ -34,9 +36,12 @@ class CreatePortalForm(forms.Form):
         label=_("Path name"),
         max_length=49,
         validators=[validate_path_name, validate_not_reserved],
-        help_text=_("The portal will open at /p/<path name>/."),
     )
     title = forms.CharField(label=_("Title"), max_length=120, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["path_name"].help_text = portal_address_help(None)
 
 
 @admin.register(SalesDirection)
@@ -135,6 +140,23 @@ class PortalSectionInline(admin.TabularInline):
     ordering = ("position",)
 
 
+def portal_address_help(portal: PartnerPortal | None) -> str:
+    """The path name's help text, naming the address the portal opens at. The admin renders
+    help text as HTML: a bare "<path name>" would vanish as an unknown tag, so it is built
+    with ``format_html``."""
+    if portal is not None and portal.pk is not None:
+        address = f"{settings.SITE_URL}{portal.get_absolute_url()}"
+        return format_html(
+            gettext("The portal opens at {address}. Changing the path name moves it."),
+            address=format_html('<a href="{}">{}</a>', address, address),
+        )
+    return format_html(
+        gettext("The portal opens at {address}, with the path name in place of “{placeholder}”."),
+        address=format_html("<code>{}/p/{}/</code>", settings.SITE_URL, gettext("path-name")),
+        placeholder=gettext("path-name"),
+    )
+
+
 @admin.register(PartnerPortal)
 class PartnerPortalAdmin(GuardedModelAdmin):
     """Portals. "Object permissions" grants the user criteria (``access_portal``)."""
@@ -145,6 +167,13 @@ class PartnerPortalAdmin(GuardedModelAdmin):
     list_select_related = ("direction",)
     inlines = (PortalSectionInline,)
     actions = ("activate", "deactivate")
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.base_fields["path_name"].help_text = portal_address_help(obj)
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # A portal belongs to its direction for good; moving it would re-tenant every link.

@@ -8,11 +8,14 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and turns on every deployment harde
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +63,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     # Ours
+    # The shell below every app: installed for its template library (core/templatetags).
+    "core",
     "accounts",
     "partners",
     "sso",
@@ -77,14 +82,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # /healthz: the database and Redis checked, nothing else (portal/middleware.py).
+    # /livez, /readyz (/healthz) and /metrics, answered before anything else (portal/middleware.py).
     "portal.middleware.HealthzMiddleware",
+    # The request id, the access-log line and the latency by view (portal/observability.py).
+    "portal.observability.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL (or another control character) in the address: 400 before anything reads it.
     "core.middleware.RejectControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "core.body_limit.RequestBodyLimitMiddleware",  # 413 before a too-large body is read
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language from Accept-Language (one of LANGUAGES): prices and dates follow it
+    # (core.formatting).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,9 +169,11 @@ else:
 
 # No broker configured: tasks run eagerly in the web process (the demo). REDIS_URL or
 # CELERY_BROKER_URL set: a real worker consumes them.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# The in-memory broker names a host: without one, kombu warns ("No hostname was supplied") the
+# first time an eager task takes a producer from the pool.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
-    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
+    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory://")
 )
 # A task run eagerly (no broker) never turns its failure into the request's: the outbox row
 # records it instead.
@@ -286,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.subscriptions_apply_due",
         "schedule": 60 * 60.0,
     },
+    # Files kept for registration forms that were never submitted, older than a day.
+    "registrations-pending-uploads-purge": {
+        "task": "registrations.pending_uploads_purge",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -322,15 +340,17 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Links in email: https in production, http in development and over HTTPS=0 (the demo, compose).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG and env.bool("HTTPS", default=True) else "http"
 # Organisations without an identity provider may also sign in with a one-time code by email.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # Same answer for known and unknown addresses on reset, code and sign-up forms.
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 # allauth's rate limits (they count in the cache: Redis in production). Stated here rather than
-# left to defaults so a reviewer sees them: failed sign-ins per address and per IP, sign-ups,
-# password-reset and login-code requests.
+# left to defaults so a reviewer sees them: failed sign-ins per IP and per (address, client IP) —
+# the adapter puts the client in the key, so nobody can lock a known address out from elsewhere
+# —, sign-ups, password-reset and login-code requests.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -342,6 +362,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# The client address the rate limits and the auth log use. 0: REMOTE_ADDR, X-Forwarded-For
+# ignored (a client could write anything there). N proxies of ours in front: the N-th entry from
+# the right of X-Forwarded-For, the one the outermost of them added.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Partner SSO. Identity providers are configured per organisation (sso.IdentityProvider); the
 # adapter hands them to allauth as apps, provisions members and refuses what must not pass.
@@ -369,6 +393,10 @@ GUARDIAN_RAISE_403 = False
 # Internationalisation
 # ------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The product is written in English; a reader in the United States gets its dates and prices as
+# they write them ("Mar 4, 2026"), everybody else the British forms. Another language is added
+# here with its translations.
+LANGUAGES = [("en-gb", "English (United Kingdom)"), ("en-us", "English (United States)")]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -433,6 +461,11 @@ if not DEBUG and env.bool("HTTPS", default=True):
     # /healthz is probed over plain HTTP from inside the cluster.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# A request body (form and files together) over this many bytes is refused with 413 before it
+# is read (core/body_limit.py): Django's own upload settings do not cap a multipart file body.
+# Three attachments of the largest size a registration takes (10 MiB) fit, with the form.
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=32 * 1024 * 1024)
+
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -440,9 +473,12 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 # ------------------------------------------------------------------------------------------------
 # Email
 # ------------------------------------------------------------------------------------------------
-# EMAIL_URL: consolemail:// (printed to the console: the development default),
-# smtp://localhost:25 (the production default), smtp+tls://user:password@host:587, ...
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# EMAIL_URL: smtp://localhost:25 (the production default), smtp+tls://user:password@host:587,
+# consolemail:// (each message printed whole), filemail:// (the development default: each message
+# written whole to a file in MAIL_DIR, and one line in the log with its subject and its links,
+# whole: portal/mail.py).
+_email = env.email_url("EMAIL_URL", default="filemail://" if DEBUG else "smtp://localhost:25")
+MAIL_DIR = Path(env.str("MAIL_DIR", default=str(BASE_DIR / ".mail")))
 _smtp_options = {
     "host": _email.get("EMAIL_HOST"),
     "port": _email.get("EMAIL_PORT"),
@@ -452,16 +488,17 @@ _smtp_options = {
     "use_ssl": _email.get("EMAIL_USE_SSL"),
     "timeout": 10,
 }
-MAILERS = {
-    "default": {
+_mailer: dict[str, object]
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _mailer = {
         "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": (
-            {key: value for key, value in _smtp_options.items() if value not in (None, "")}
-            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
-            else {}
-        ),
+        "OPTIONS": {key: value for key, value in _smtp_options.items() if value not in (None, "")},
     }
-}
+elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    _mailer = {"BACKEND": "portal.mail.FileEmailBackend", "OPTIONS": {"file_path": str(MAIL_DIR)}}
+else:
+    _mailer = {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": {}}
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@vendor.example>")
 # Where the site is reached from outside: links in email (sent by workers, outside any request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -469,10 +506,27 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # ------------------------------------------------------------------------------------------------
 # Logging
 # ------------------------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# JSON lines in production, plain lines in development; UTC and the request id on both
+# (core/logs.py). LOG_JSON overrides the choice either way.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
+LOGGING = logging_config(json=LOG_JSON, level=LOG_LEVEL)
+# Python's warnings become records of the py.warnings logger, in the same format, instead of
+# bare lines on stderr (Django no longer does this itself).
+logging.captureWarnings(True)
+
+# ------------------------------------------------------------------------------------------------
+# Metrics (Prometheus: /metrics on the web, WORKER_METRICS_PORT on the worker)
+# ------------------------------------------------------------------------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer <METRICS_TOKEN>", or one whose
+# address is in METRICS_ALLOWED_NETWORKS (comma-separated CIDR; the demo allows loopback);
+# everybody else gets 404. Several processes add up through PROMETHEUS_MULTIPROC_DIR (an
+# environment variable read by prometheus-client itself; see portal/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"] if DEBUG else []
+)
+# The Celery worker's own metrics server (its task counters): 0 is none. It listens on all
+# addresses by default (WORKER_METRICS_ADDRESS): publish the port to the internal network only.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - internal

@@ -4,7 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from portal import views
+from portal import scrape, views
 from selfservice import account_views
 from signin import views as signin_views
 
@@ -18,7 +18,11 @@ handler400 = "portal.views.bad_request"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
+    # The probes and the scrape: portal.middleware answers them first; here for reverse().
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.healthz, name="readyz"),
+    path("livez", views.livez, name="livez"),
+    path("metrics", scrape.metrics, name="metrics"),
     path("account/", account_views.account, name="account"),
     path(
         "account/invoices/<uuid:invoice_id>/pdf/",
@@ -27,6 +31,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     # Before allauth's URLs: the sign-in page with home-realm discovery takes over its name.
     path("accounts/login/", signin_views.login, name="account_login"),
+    # Likewise allauth's authenticator set-up and recovery codes, which keep `next`.
+    path("accounts/2fa/totp/activate/", signin_views.activate_totp, name="mfa_activate_totp"),
+    path(
+        "accounts/2fa/recovery-codes/",
+        signin_views.view_recovery_codes,
+        name="mfa_view_recovery_codes",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # The outbox pages share the back office prefix (and its policy), in their own namespace.

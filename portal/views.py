@@ -1,4 +1,5 @@
-"""The portal shell: where `/` sends each person, the portal home, and /healthz."""
+"""The portal shell: where `/` sends each person, the portal home, and the probes (/livez,
+/readyz and its older name /healthz)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Nothing it depends on is checked: a database outage must
+    not get every web process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness (``/readyz``, and ``/healthz``): the database and a configured Redis answer;
+    503 takes the process out of the load balancer until they do."""
     states = {"database": health.database_state(), "redis": health.redis_state()}
     healthy = all(state in (health.OK, health.NOT_CONFIGURED) for state in states.values())
     return JsonResponse(

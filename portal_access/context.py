@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any, Concatenate
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from partners.models import PartnerMembership, PartnerOrganisation, PartnerPortal
@@ -75,7 +77,8 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
 
     - unknown or inactive portal: 404, for everybody;
     - anonymous: sign in, then come back here;
-    - partner user of another direction: the same page of their own portal;
+    - partner user of another direction: the same page of their own portal, with a message
+      saying why;
     - anybody without an active partner membership: the self-service portal.
     """
 
@@ -91,6 +94,16 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
             return redirect_to_login(request.get_full_path())
         access = portal_access_decide(user=request.user, portal=portal)
         if access.verdict is Verdict.OWN_PORTAL and access.own_portal is not None:
+            # Said once, on the page they land on (the messages framework keeps it in a cookie:
+            # no query, gone after it is shown).
+            messages.info(
+                request,
+                _(
+                    "%(other)s is the portal of another sales direction, so you were brought to "
+                    "the same page of your own portal, %(own)s."
+                )
+                % {"other": portal.title, "own": access.own_portal.title},
+            )
             return HttpResponseRedirect(
                 same_page_of(request, current=portal, target=access.own_portal)
             )

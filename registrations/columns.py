@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.formatting import day
 from core.lists import Column, choice_label, text
 from registrations.models import Opportunity, OpportunityRegistration
 from registrations.states import OpportunityStage, OpportunityStatus, RegistrationState
@@ -27,6 +28,11 @@ def _contact(registration: OpportunityRegistration) -> str:
     return f"{registration.contact_first_name} {registration.contact_last_name}".strip()
 
 
+def _agent(registration: OpportunityRegistration) -> str:
+    # The agent handling it, named as the tables name people.
+    return _person(registration.assigned_to) if registration.assigned_to else ""
+
+
 def _day(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
@@ -35,14 +41,26 @@ def _created(row: OpportunityRegistration | Opportunity) -> str:
     return timezone.localdate(row.created_at).isoformat()
 
 
+# The CSV keeps ISO dates (spreadsheets read those); the table shows them as the reader writes
+# them (core.formatting).
+def _created_column(label: str | Promise) -> Column[Any]:
+    return Column(
+        label,
+        _created,
+        sort="created",
+        cell_class="text-nowrap",
+        html=lambda row: text(day(row.created_at)),
+    )
+
+
 def _closure_column(label: str | Promise) -> Column[Any]:
     """The expected close date: sortable, a dash when there is none."""
     return Column(
         label,
         lambda row: _day(row.expected_close_date),
         sort="closure",
-        blank="—",
         cell_class="text-nowrap",
+        html=lambda row: text(day(row.expected_close_date)) or "—",
     )
 
 
@@ -79,11 +97,12 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
     ),
     Column(_("Company"), lambda r: r.company_name, sort="company"),
     Column(_("Representative"), lambda r: _person(r.representative)),
-    Column(_("Created"), _created, sort="created", cell_class="text-nowrap"),
+    _created_column(_("Created")),
     _closure_column(_("Estimated closure")),
     Column(_("Service/Product"), lambda r: r.product, in_table=False),
     Column(_("Budget"), lambda r: r.budget, in_table=False),
-    Column(_("Contact"), _contact, in_table=False),
+    Column(_("Contact"), _contact, in_table=False, related=("contact",)),
+    Column(_("Agent"), _agent, in_table=False, related=("assigned_to",)),
     Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
@@ -92,12 +111,12 @@ QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("State"), lambda r: choice_label(RegistrationState, r.state)),
     Column(_("Partner"), lambda r: r.organisation.name),
     Column(_("Company"), lambda r: r.company_name, sort="company"),
-    Column(_("Agent"), lambda r: r.assigned_to.email if r.assigned_to else ""),
-    Column(_("Created"), lambda r: r.created_at.date().isoformat(), sort="created"),
-    Column(_("Estimated closure"), lambda r: _day(r.expected_close_date), sort="closure"),
+    Column(_("Agent"), _agent),
+    _created_column(_("Created")),
+    _closure_column(_("Estimated closure")),
     # The table marks it next to the company.
     Column(_("Conflict"), lambda r: "yes" if _has_conflict(r) else "", in_table=False),
-    Column(_("Contact"), _contact, in_table=False),
+    Column(_("Contact"), _contact, in_table=False, related=("contact",)),
     Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
@@ -111,7 +130,9 @@ OPPORTUNITY_COLUMNS: tuple[Column[Opportunity], ...] = (
         html=lambda o: state_badge(o.status, choice_label(OpportunityStatus, o.status)),
     ),
     Column(_("Representative"), lambda o: _person(o.representative)),
-    Column(_("Qualified"), _created, sort="created", cell_class="text-nowrap"),
+    _created_column(_("Qualified")),
     _closure_column(_("Expected close")),
     Column(_("Budget"), lambda o: o.budget, in_table=False),
+    Column(_("Contact"), lambda o: o.contact.full_name, in_table=False, related=("contact",)),
+    Column(_("Reason lost"), lambda o: o.lost_reason, in_table=False),
 )

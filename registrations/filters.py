@@ -1,7 +1,9 @@
 """The registrations lists' filters (django-filter), each declared once.
 
 The rows handed in are already scoped, and the choice lists (companies, representatives,
-partners) come from the selector that runs the FilterSet: see ``core.filters``.
+partners) come from the selector that runs the FilterSet: see ``core.filters``. The
+registration lists pick a company by the name the rows carry (a proposed company has no CRM
+record yet); the opportunity list by its CRM record.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.filters import BootstrapFilterSet, SearchFilter, StableOrderingFilter, date_range_filter
+from core.filters import (
+    BootstrapFilterSet,
+    OptionFilter,
+    SearchFilter,
+    StableOrderingFilter,
+    date_range_filter,
+)
 from core.widgets import ValuesChoiceField
 from partners.models import PartnerOrganisation
 from registrations.models import Company
@@ -38,6 +46,13 @@ def company_filter() -> django_filters.ModelChoiceFilter:
         empty_label=_("Any company"),
         to_field_name="public_id",  # no internal key in the URL
     )
+
+
+def company_name_filter() -> OptionFilter:
+    """A registration's company by its name, as the table shows it: a proposed new company has
+    no CRM record until it is qualified, and its registrations are found all the same. The
+    selector hands in the names the rows carry."""
+    return OptionFilter(field_name="company_name", label=_("Company"), empty_label=_("Any company"))
 
 
 class PersonChoiceField(ValuesChoiceField):
@@ -71,7 +86,7 @@ class RegistrationFilter(BootstrapFilterSet):
     )
     created = date_range_filter("created_at", _("Created"))
     closure = date_range_filter("expected_close_date", _("Estimated closure"))
-    company = company_filter()
+    company = company_name_filter()
     representative = representative_filter()
     sort = StableOrderingFilter(
         label=_("Sort"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from registrations.models import (
     Contact,
     Opportunity,
     OpportunityRegistration,
+    PendingUpload,
 )
 from registrations.states import OPEN_STATES, OpportunityStatus, RegistrationState
 
@@ -61,6 +62,57 @@ def contacts_for_partner(*, partner: PartnerOrganisation) -> QuerySet[Contact]:
     )
 
 
+def contacts_of_company(
+    *, partner: PartnerOrganisation, company_public_id: object
+) -> QuerySet[Contact]:
+    """The contacts of one company the organisation may name ("Existing contact" offers
+    these); none for a company it may not name, or an id that is no company's."""
+    try:
+        public_id = uuid.UUID(str(company_public_id))
+    except ValueError:
+        return Contact.objects.none()
+    return (
+        Contact.objects.filter(company__public_id=public_id, company__links__organisation=partner)
+        .select_related("company")
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+# The distinct company names of the registrations of some organisations (or directions), read
+# as a loose index scan: one probe of the (organisation | direction, company_name, id) index a
+# name, instead of every row of the tenant (PostgreSQL 15 has no skip scan). ``%(column)s`` is
+# one of the two below, never user input.
+_COMPANY_NAMES_SQL = """
+WITH RECURSIVE names(owner, name) AS (
+    SELECT owner, (
+        SELECT company_name FROM %(table)s
+        WHERE %(column)s = owner ORDER BY company_name LIMIT 1
+    ) FROM unnest(%%s::bigint[]) AS owner
+    UNION ALL
+    SELECT names.owner, (
+        SELECT company_name FROM %(table)s
+        WHERE %(column)s = names.owner AND company_name > names.name
+        ORDER BY company_name LIMIT 1
+    ) FROM names WHERE names.name IS NOT NULL
+)
+SELECT DISTINCT name FROM names WHERE name IS NOT NULL ORDER BY name
+"""
+_COMPANY_NAME_OWNERS = {"organisation": "organisation_id", "direction": "direction_id"}
+
+
+def registration_company_names(*, by: str, ids: list[int]) -> list[tuple[str, str]]:
+    """The company filter's options: every company name the registrations of these
+    organisations (``by="organisation"``) or directions (``by="direction"``) carry, once,
+    in order, proposed new companies included."""
+    sql = _COMPANY_NAMES_SQL % {
+        "table": connection.ops.quote_name(OpportunityRegistration._meta.db_table),
+        "column": _COMPANY_NAME_OWNERS[by],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids])
+        return [(name, name) for (name,) in cursor.fetchall()]
+
+
 def representatives_for_partner(*, partner: PartnerOrganisation) -> QuerySet[User]:
     """The organisation's active members: who may represent it on a deal."""
     return User.objects.filter(
@@ -78,13 +130,32 @@ def registration_list(
         registrations = registrations.filter(created_by=user)
     filterset = RegistrationFilter(
         filters,
-        queryset=registrations.select_related("representative", "contact"),
-        choices={
-            "company": companies_for_partner(partner=partner),
-            "representative": representatives_for_partner(partner=partner),
-        },
+        # The table shows the representative; the export joins the contact and the agent
+        # (core.lists.Column.related).
+        queryset=registrations.select_related("representative"),
+        choices={"representative": representatives_for_partner(partner=partner)},
+        # The names of the rows the user may see: a member's own registrations name only the
+        # companies they registered (a colleague's proposed company is not theirs to see).
+        options={"company": _company_names_of(registrations, partner=partner, scope=scope)},
     )
     return Filtered(rows=filterset.qs, form=filterset.form)
+
+
+def _company_names_of(
+    registrations: QuerySet[OpportunityRegistration], *, partner: PartnerOrganisation, scope: Scope
+) -> Callable[[], list[tuple[str, str]]]:
+    if scope is Scope.ALL:
+        return lambda: registration_company_names(by="organisation", ids=[partner.pk])
+
+    def own() -> list[tuple[str, str]]:
+        # One person's registrations: few enough to read their names from the
+        # (organisation, created_by, ...) index's rows.
+        names = (
+            registrations.order_by("company_name").values_list("company_name", flat=True).distinct()
+        )
+        return [(name, name) for name in names]
+
+    return own
 
 
 def _visible_to(
@@ -148,6 +219,18 @@ def attachment_get_for_partner_or_404(
     )
 
 
+def pending_uploads_for(
+    *, partner: PartnerOrganisation, user: User, form_key: str | None
+) -> list[PendingUpload]:
+    """The files kept for one form session of ``user`` in ``partner`` (none without a key)."""
+    if not form_key:
+        return []
+    # The purge may take one meanwhile: services.attachments_add checks its claim on them.
+    return list(
+        PendingUpload.objects.filter(organisation=partner, uploaded_by=user, form_key=form_key)
+    )
+
+
 def opportunity_for_registration(*, registration: OpportunityRegistration) -> Opportunity | None:
     """The opportunity a qualified registration became, if any (for a caller that already
     resolved the registration in its own scope)."""
@@ -194,12 +277,14 @@ def queue_for_agent(
         .select_related(*related)
         .annotate(has_conflict=conflict_exists()),
         choices={
-            "company": Company.objects.filter(
-                links__organisation__direction_id__in=agent.direction_ids
-            ).distinct(),
             "organisation": PartnerOrganisation.objects.filter(
                 direction_id__in=agent.direction_ids
             ),
+        },
+        options={
+            "company": lambda: registration_company_names(
+                by="direction", ids=list(agent.direction_ids)
+            )
         },
         agent_id=agent.agent.pk,
     )

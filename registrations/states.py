@@ -44,6 +44,15 @@ STATES_WITH_REASON: frozenset[str] = frozenset({S.REJECTED, S.MORE_INFO})
 NOTIFIED_STATES: frozenset[str] = frozenset({S.QUALIFIED, *STATES_WITH_REASON})
 
 
+class PartnerUpdate(models.TextChoices):
+    """What a partner did to a registration that no agent has opened since: the queue's marker.
+    A comment does not hide a (re)submission not yet seen."""
+
+    SUBMITTED = "submitted", _("New")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    COMMENTED = "commented", _("New comment")
+
+
 def can_transition(from_state: str, to_state: str) -> bool:
     return to_state in TRANSITIONS.get(from_state, frozenset())
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import mimetypes
+import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import PurePath
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
@@ -13,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_FILES = 10
 MAX_FILE_SIZE = 10 * 1024 * 1024  # 10 MiB a file
+# What the form's other fields may take of a request body beside the files (its text is small).
+FORM_FIELDS_ROOM = 256 * 1024
 # Documents a deal is described with. No HTML, SVG or scripts: they are served back to other
 # people's browsers (as downloads, with nosniff, but an allowlist is the first fence).
 ALLOWED_EXTENSIONS: dict[str, str] = {
@@ -76,3 +81,40 @@ def validate_uploads(files: Sequence[UploadedFile], *, already: int = 0) -> None
             )
     if errors:
         raise ValidationError(errors)
+
+
+# --- Files kept across a form's validation errors (models.PendingUpload) -----------------------
+# How long a form session's kept files live: the purge removes older ones, and a token older
+# than this is not read any more.
+PENDING_UPLOAD_MAX_AGE = timedelta(days=1)
+_UPLOAD_SESSION_SALT = "registrations.upload-session"
+
+
+def upload_session_new() -> str:
+    """A new form session's key: random, never derived from anything guessable."""
+    return secrets.token_hex(16)
+
+
+def upload_session_sign(*, organisation_id: int, user_id: int, form_key: str) -> str:
+    """The token the form carries in a hidden field: the form session's key, signed together
+    with the organisation and the user it belongs to."""
+    return signing.dumps(
+        {"o": organisation_id, "u": user_id, "k": form_key}, salt=_UPLOAD_SESSION_SALT
+    )
+
+
+def upload_session_read(token: str, *, organisation_id: int, user_id: int) -> str | None:
+    """The form key of ``token`` if it is genuine, recent, and was issued to this user of this
+    organisation; ``None`` for anything else (another organisation's token claims nothing)."""
+    if not token:
+        return None
+    try:
+        payload = signing.loads(token, salt=_UPLOAD_SESSION_SALT, max_age=PENDING_UPLOAD_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if payload.get("o") != organisation_id or payload.get("u") != user_id:
+        return None
+    key = payload.get("k")
+    return key if isinstance(key, str) and len(key) == 32 else None

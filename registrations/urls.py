@@ -10,6 +10,8 @@ from registrations.views import partner
 urlpatterns = [
     path("registrations/", partner.registration_list, name="registrations"),
     path("registrations/new/", partner.registration_new, name="registration_new"),
+    # The form's "Existing contact" for the chosen company (htmx swaps it in).
+    path("registrations/contacts/", partner.registration_contacts, name="registration_contacts"),
     path(
         "registrations/<uuid:registration_id>/",
         partner.registration_detail,

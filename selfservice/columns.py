@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import amount, day, money
 from core.lists import Column, choice_label, text
 from orders.models import Customer, Invoice
 from partners.models import InvoiceOwner
@@ -21,12 +22,21 @@ CUSTOMER_COLUMNS: tuple[Column[Customer], ...] = (
     Column(
         _("Active subscriptions"), lambda c: c.active_subscriptions, numeric=True, sort="active"
     ),
-    Column(_("Unpaid balance"), lambda c: c.unpaid_balance, numeric=True, sort="unpaid"),
+    Column(
+        _("Unpaid balance"),
+        lambda c: c.unpaid_balance,
+        numeric=True,
+        sort="unpaid",
+        html=lambda c: text(amount(c.unpaid_balance)),
+    ),
+    # The CSV keeps ISO dates and plain amounts (spreadsheets read those); the table shows them
+    # as the reader writes them (core.formatting).
     Column(
         _("Created"),
         lambda c: timezone.localdate(c.created_at).isoformat(),
         sort="created",
         cell_class="text-nowrap",
+        html=lambda c: text(day(c.created_at)),
     ),
     Column(_("Phone"), lambda c: c.phone, in_table=False),
     Column(_("City"), lambda c: c.city, in_table=False),
@@ -41,8 +51,20 @@ def _customer(invoice: Invoice) -> str:
 
 
 INVOICE_COLUMNS: tuple[Column[Invoice], ...] = (
-    Column(_("Invoice date"), lambda i: i.invoice_date.isoformat(), sort="date", key="date"),
-    Column(_("Due date"), lambda i: i.due_date.isoformat(), sort="due", key="due"),
+    Column(
+        _("Invoice date"),
+        lambda i: i.invoice_date.isoformat(),
+        sort="date",
+        key="date",
+        html=lambda i: text(day(i.invoice_date)),
+    ),
+    Column(
+        _("Due date"),
+        lambda i: i.due_date.isoformat(),
+        sort="due",
+        key="due",
+        html=lambda i: text(day(i.due_date)),
+    ),
     Column(_("Number"), lambda i: i.number, sort="number"),
     Column(_("Customer"), _customer, key="customer"),
     Column(_("Amount"), lambda i: i.amount, numeric=True, sort="amount", key="amount"),
@@ -79,19 +101,18 @@ def invoice_table_columns(
             return f'<span class="text-body-secondary">{several}</span>'
         return f'<a href="{customer_url(i.customer.public_id)}">{text(i.customer.company_name)}</a>'
 
-    def money(value: object, i: Invoice) -> str:
-        return f"{text(value)} {text(i.currency)}"
-
     cells: dict[str, Callable[[Invoice], str]] = {
         "customer": customer,
-        "amount": lambda i: money(i.amount, i),
-        "balance": lambda i: f"{money(i.balance, i)} {balance_badge(i, today=today)}",
+        "amount": lambda i: text(money(i.amount, i.currency)),
+        "balance": lambda i: (
+            f"{text(money(i.balance, i.currency))} {balance_badge(i, today=today)}"
+        ),
     }
     nowrap = {"date", "due", "amount", "balance"}
     columns = [
         dataclasses.replace(
             column,
-            html=cells.get(column.key),
+            html=cells.get(column.key, column.html),
             cell_class="text-nowrap" if column.key in nowrap else column.cell_class,
         )
         for column in INVOICE_COLUMNS

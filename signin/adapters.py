@@ -3,11 +3,15 @@ person lands afterwards."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.stagekit import clear_login
+from allauth.core import context
+from allauth.core.internal.ratelimit import get_ip
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,6 +34,37 @@ def last_authentication(request: HttpRequest, user: AbstractBaseUser) -> dict[st
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth counts failed password sign-ins under this key (the ``key`` of
+        # ACCOUNT_RATE_LIMITS["login_failed"]) and clears it after a password reset. Its own key
+        # is the address alone, so anybody who knows an address could keep that person out by
+        # failing five times every five minutes. With the client address in the key an attacker
+        # locks out only their own attempts; the per-IP rate still limits them across
+        # addresses. get_ip is allauth's client address: the trusted proxies' X-Forwarded-For
+        # entry (ALLAUTH_TRUSTED_PROXY_COUNT), IPv6 grouped by its /64.
+        address = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{address}:{get_ip(request)}"
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A sign-in moments ago counts as recent authentication, as a reauthentication does.
+
+        allauth asks for the password again before a security setting changes unless the
+        session holds a *re*authentication younger than ACCOUNT_REAUTHENTICATION_TIMEOUT; staff
+        sent to set up their authenticator right after signing in would type it twice in a
+        minute. Any authentication this session recorded within that timeout proves the same.
+        """
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = context.request
+        if request is None or not request.user.is_authenticated:
+            return True
+        timeout = account_settings.REAUTHENTICATION_TIMEOUT
+        now = time.time()
+        return not any(
+            now - float(record.get("at", 0)) < timeout
+            for record in get_authentication_records(request, request.user)
+        )
+
     def pre_login(
         self,
         request: HttpRequest,

@@ -88,19 +88,15 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
 
 
 def _refuse_partner_domain(email: str) -> None:
-    owner = (
-        PartnerEmailDomain.objects.select_related("organisation")
-        .filter(domain=email_domain(email))
-        .first()
-    )
-    if owner is not None:
+    # The answer names neither the organisation nor the domain's owner: an anonymous visitor
+    # must not learn from the sign-up form which partner a domain belongs to.
+    if PartnerEmailDomain.objects.filter(domain=email_domain(email)).exists():
         raise ValidationError(
             _(
-                "Addresses at %(domain)s belong to the partner organisation %(org)s. Sign in "
-                "with your organisation's account instead; ask your channel manager if you "
-                "have none."
-            )
-            % {"domain": owner.domain, "org": owner.organisation.name},
+                "This address cannot be used for a customer account. If you work for one of "
+                "our partners, sign in with your organisation's account instead; ask your "
+                "channel manager if you have none."
+            ),
             code="partner_domain",
         )
 

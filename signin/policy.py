@@ -33,10 +33,17 @@ def sso_required_message(provider: IdentityProvider) -> str:
 
 
 def local_sign_in_refusal_for_email(*, email: str) -> Refusal | None:
-    """Why this address may not use a password, a code or a password reset, if it may not."""
+    """Why this address may not use a password, a code or a password reset, if it may not.
+
+    Said to whoever typed the address, before any password is checked: it does not name the
+    organisation that owns the domain."""
     provider = sso_required_provider_for_email(email=email)
     if provider is not None:
-        return Refusal("sso_required", sso_required_message(provider), provider)
+        message = _(
+            "Your organisation requires signing in through its own identity provider. Enter "
+            "your address on the sign-in page to continue there."
+        )
+        return Refusal("sso_required", message, provider)
     return None
 
 

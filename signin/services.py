@@ -5,6 +5,7 @@ below ``partners``."""
 
 from __future__ import annotations
 
+from allauth.core.internal.httpkit import get_client_ip
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
@@ -13,11 +14,12 @@ from partners.models import PartnerOrganisation
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The peer address. Behind a proxy, configure it to set REMOTE_ADDR (gunicorn
-    ``--forwarded-allow-ips``) rather than trusting a client-supplied X-Forwarded-For here."""
+    """The client's address as allauth's rate limits see it: REMOTE_ADDR, or behind
+    ``ALLAUTH_TRUSTED_PROXY_COUNT`` proxies the X-Forwarded-For entry the nearest of them added
+    (what a client writes further left is ignored)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return get_client_ip(request)
 
 
 def auth_event_record(

@@ -1,4 +1,5 @@
-"""Log SSO callbacks that allauth rejects by raising instead of through the adapter."""
+"""SSO callbacks that allauth rejects by raising instead of through the adapter: logged, and
+answered with the *Sign-in refused* page in the site's layout (403) rather than a bare error."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.models import AuthEventKind
 from signin.services import auth_event_record
@@ -23,13 +26,13 @@ class SsoFailureLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         match = request.resolver_match
         if not isinstance(exception, PermissionDenied) or match is None:
-            return
+            return None
         slug_kwarg = CALLBACKS.get(match.url_name or "")
         if slug_kwarg is None:
-            return
+            return None
         slug = str(match.kwargs.get(slug_kwarg, ""))
         provider = identity_provider_get_active(slug=slug)
         auth_event_record(
@@ -40,3 +43,8 @@ class SsoFailureLogMiddleware:
             organisation=provider.organisation if provider else None,
             reason="unknown or already used login state (a replayed or forged response)",
         )
+        message = _(
+            "This sign-in response was already used, or this browser did not start it. Nobody "
+            "was signed in. Start again from the sign-in page."
+        )
+        return render(request, "sso/refused.html", {"message": message}, status=403)

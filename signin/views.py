@@ -1,15 +1,21 @@
 """Sign-in with home-realm discovery: the address first, then the organisation's identity
-provider, or the password / emailed-code form for everybody else."""
+provider, or the password / emailed-code form for everybody else; and the authenticator set-up
+that brings staff back to where they were going."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from allauth.account.utils import get_next_redirect_url
 from allauth.account.views import LoginView as AllauthLoginView
+from allauth.mfa.recovery_codes import views as recovery_codes_views
+from allauth.mfa.totp import views as totp_views
 from allauth.socialaccount.providers.base import AuthProcess
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.models import AuthEventKind
@@ -63,13 +69,13 @@ class LoginView(AllauthLoginView):
                     organisation=provider.organisation,
                     reason=f"provider unavailable: {exc}"[:500],
                 )
+                # Not naming the organisation: anybody can type an address at its domain.
                 form.add_error(
                     None,
                     _(
-                        "%(org)s's sign-in service cannot be reached right now. Please try "
-                        "again in a few minutes."
-                    )
-                    % {"org": provider.organisation.name},
+                        "Your organisation's sign-in service cannot be reached right now. "
+                        "Please try again in a few minutes."
+                    ),
                 )
                 return self.render_step(form)
         password_form = self.get_form_class()(initial={"login": email}, request=request)
@@ -98,3 +104,38 @@ class LoginView(AllauthLoginView):
 
 
 login = LoginView.as_view()
+
+
+class ActivateTOTPView(totp_views.ActivateTOTPView):
+    """allauth's authenticator set-up, keeping where the person was going.
+
+    Staff are sent here by ``StaffMfaMiddleware`` with ``next`` (the page they asked for). The
+    form posts it back, and a successful set-up goes on to the recovery codes with it, whose
+    *Continue* leads there.
+    """
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        next_url = get_next_redirect_url(self.request)
+        action = reverse("mfa_activate_totp")
+        context["action_url"] = f"{action}?{urlencode({'next': next_url})}" if next_url else action
+        return context
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        next_url = get_next_redirect_url(self.request)
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+class RecoveryCodesView(recovery_codes_views.ViewRecoveryCodesView):
+    """allauth's recovery codes page with a *Continue* to where the person was going (a safe
+    ``next``), else home."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["continue_url"] = get_next_redirect_url(self.request) or reverse("home")
+        return context
+
+
+activate_totp = ActivateTOTPView.as_view()
+view_recovery_codes = RecoveryCodesView.as_view()

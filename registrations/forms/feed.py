@@ -19,22 +19,61 @@ class CommentForm(BootstrapForm):
 
 
 class AgentCommentForm(CommentForm):
+    """An agent's entry on the feed. Who reads it has no default: a note meant for colleagues
+    must never reach the partner because nobody changed a pre-selected radio."""
+
+    body = forms.CharField(
+        label=_("Comment or work note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     kind = forms.ChoiceField(
-        label=_("Visible to"),
+        label=_("Who sees it"),
         choices=[
-            (EntryKind.COMMENT, _("Partner and vendor (additional comment)")),
-            (EntryKind.WORK_NOTE, _("Vendor only (work note)")),
+            (EntryKind.WORK_NOTE, _("Work note (vendor only)")),
+            (EntryKind.COMMENT, _("Comment to the partner")),
         ],
-        initial=EntryKind.COMMENT,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _(
+                "Choose who sees it: a work note (vendor only) or a comment to the partner."
+            )
+        },
     )
 
 
 class ReasonForm(BootstrapForm):
+    """A decision's reason, which the partner reads on the registration."""
+
     reason = forms.CharField(
         label=_("Reason (the partner sees it)"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class InfoRequestForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Information needed (the partner sees it)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what information the partner should add.")},
+    )
+
+
+class RejectForm(ReasonForm):
+    """Rejecting is final (the partner cannot resubmit): the agent confirms it in the form
+    itself, so the step holds without JavaScript."""
+
+    reason = forms.CharField(
+        label=_("Reason for rejecting (the partner sees it)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the registration is rejected.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that rejecting is final: the partner cannot resubmit it."),
+        error_messages={"required": _("Tick the box to confirm: rejecting cannot be undone.")},
     )
 
 
@@ -49,7 +88,8 @@ class QualifyForm(BootstrapForm):
         label=_("Stage"), choices=OpportunityStage.choices, initial=OpportunityStage.QUALIFICATION
     )
     comment = forms.CharField(
-        label=_("Comment to the partner"),
+        # Not "Comment to the partner": that is an audience of the comment form beside it.
+        label=_("Message to the partner with the qualification"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),

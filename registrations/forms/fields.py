@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 
 from core.widgets import FastSelect
 from registrations.models import Contact
@@ -33,16 +35,6 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
-class ContactSelect(FastSelect):
-    """Each option names its company, so the page's script shows the chosen company's only."""
-
-    def option_attrs(self, value: Any) -> dict[str, str]:
-        instance = getattr(value, "instance", None)
-        if isinstance(instance, Contact):
-            return {"data-company": str(instance.company.public_id)}
-        return {}
-
-
 class CompanyChoiceField(forms.ModelChoiceField):
     widget = FastSelect
 
@@ -51,10 +43,21 @@ class CompanyChoiceField(forms.ModelChoiceField):
 
 
 class ContactChoiceField(forms.ModelChoiceField):
-    widget = ContactSelect
+    """An existing contact. It accepts any contact the partner may name (so that one of
+    another company gets the form's specific error), but offers only those ``offer`` gives:
+    the chosen company's."""
+
+    widget = FastSelect
+
+    def offer(self, queryset: QuerySet[Contact], *, empty_label: str) -> None:
+        # A shallow copy shares this field's widget: setting its queryset points the widget's
+        # choices at the copy's (Django's ModelChoiceField does so), this field's stays.
+        shown = copy.copy(self)
+        shown.empty_label = empty_label
+        shown.queryset = queryset
 
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.full_name} — {obj.company.name}"
+        return f"{obj.full_name} ({obj.email})" if obj.email else obj.full_name
 
 
 class RepresentativeChoiceField(forms.ModelChoiceField):

@@ -3,10 +3,13 @@ and write (the querysets limit what a partner can pick, the service checks it)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,14 +17,14 @@ from accounts.models import User
 from core.forms import BootstrapForm
 from offers.selectors import offers_for_partner
 from partners.models import PartnerOrganisation
-from registrations import selectors
+from registrations import selectors, uploads
 from registrations.forms.fields import (
     CompanyChoiceField,
     ContactChoiceField,
     MultipleFileField,
     RepresentativeChoiceField,
 )
-from registrations.models import Company, Contact, OpportunityRegistration
+from registrations.models import Company, Contact, OpportunityRegistration, PendingUpload
 from registrations.normalise import (
     normalise_name,
     normalise_phone,
@@ -29,6 +32,7 @@ from registrations.normalise import (
     normalise_website,
 )
 from registrations.services import RegistrationData
+from registrations.uploads import validate_uploads
 
 
 class RegistrationForm(BootstrapForm):
@@ -111,6 +115,8 @@ class RegistrationForm(BootstrapForm):
         partner: PartnerOrganisation,
         user: User,
         registration: OpportunityRegistration | None = None,
+        kept: Sequence[PendingUpload] = (),
+        contacts_url: str = "",
         **kwargs: Any,
     ) -> None:
         if registration is not None and "initial" not in kwargs:
@@ -118,6 +124,8 @@ class RegistrationForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.partner = partner
         self.registration = registration
+        # Files kept from this form session's earlier attempts (shown as already attached).
+        self.kept = list(kept)
         # Choices come from what this partner may name, never from the default managers.
         choices = {
             "company": selectors.companies_for_partner(partner=partner),
@@ -126,17 +134,72 @@ class RegistrationForm(BootstrapForm):
         }
         for field_name, queryset in choices.items():
             cast(forms.ModelChoiceField, self.fields[field_name]).queryset = queryset
+        # "Existing contact" offers the chosen company's contacts only; the page replaces them
+        # in place when the company changes (htmx asks ``contacts_url``).
+        contacts_offer(self, partner=partner, company=self._chosen_company())
+        if contacts_url:
+            self.fields["company"].widget.attrs.update(
+                {
+                    "hx-get": contacts_url,
+                    "hx-trigger": "change",
+                    "hx-target": "#field-contact",
+                    "hx-swap": "outerHTML",
+                }
+            )
         # Service/Product: one of the vendor's offers this partner may sell, or free text
         # (seed 003). The offers are suggestions of a <datalist>: typing anything else is fine.
         self.product_suggestions = sorted(
             set(offers_for_partner(partner=partner).values_list("name", flat=True))
         )
         self.fields["product"].widget.attrs["list"] = "product-offers"
+        # A submission bigger than the request body cap (core.body_limit) would be answered
+        # with 413 before the form sees it, and what was typed would be gone: the form's script
+        # stops such a submit and says why, before anything is sent.
+        self.fields["attachments"].widget.attrs.update(
+            {
+                "data-max-total-size": settings.REQUEST_BODY_MAX_SIZE - uploads.FORM_FIELDS_ROOM,
+                "data-too-large": _(
+                    "The files chosen come to {total} together; one submission carries at most "
+                    "{limit}. Choose fewer or smaller files."
+                ),
+            }
+        )
         if registration is None:
             self.fields["representative"].initial = user.pk
         else:
             # The first comment is the feed's; later ones are added on the feed itself.
             del self.fields["comments"]
+
+    def _chosen_company(self) -> str:
+        """The company the form names: as posted (or asked for by htmx), else as initial."""
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix("company")) or "")
+        initial = self.initial.get("company") or self.fields["company"].initial
+        return str(initial or "")
+
+    def _files_already(self) -> int:
+        existing = self.registration.attachments.count() if self.registration else 0
+        return existing + len(self.kept)
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["attachments"]
+        if files and self.kept:
+            validate_uploads(files, already=self._files_already())
+        return files
+
+    def keepable_uploads(self) -> list[UploadedFile]:
+        """The files of this (refused) submission worth keeping for the next one: each that
+        passes the limits on its own, as many as there is room for. The others are named by
+        the attachments field's error."""
+        room = uploads.MAX_FILES - self._files_already()
+        keepable: list[UploadedFile] = []
+        for upload in self.files.getlist(self.add_prefix("attachments")):
+            try:
+                validate_uploads([upload])
+            except ValidationError:
+                continue
+            keepable.append(upload)
+        return keepable[: max(room, 0)]
 
     def clean_name(self) -> str:
         return normalise_name(self.cleaned_data["name"])
@@ -274,3 +337,24 @@ def initial_from(registration: OpportunityRegistration) -> dict[str, Any]:
     initial["contact"] = registration.contact.public_id if registration.contact else None
     initial["representative"] = registration.representative_id
     return initial
+
+
+def contacts_offer(form: forms.Form, *, partner: PartnerOrganisation, company: str) -> None:
+    """Offer ``form``'s "Existing contact" the contacts of ``company`` (a public id) only."""
+    cast(ContactChoiceField, form.fields["contact"]).offer(
+        selectors.contacts_of_company(partner=partner, company_public_id=company)
+        if company
+        else Contact.objects.none(),
+        empty_label=str(_("Choose a contact") if company else _("Choose the company first")),
+    )
+
+
+class ContactForm(BootstrapForm):
+    """ "Existing contact" alone, as the registration form's page swaps it in (htmx) when the
+    company changes."""
+
+    contact = RegistrationForm.base_fields["contact"]
+
+    def __init__(self, *, partner: PartnerOrganisation, company: str) -> None:
+        super().__init__()
+        contacts_offer(self, partner=partner, company=company)

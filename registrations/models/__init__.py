@@ -5,6 +5,7 @@ from registrations.models.activity import (
     ActivityEntry,
     Attachment,
     EntryKind,
+    PendingUpload,
     Side,
 )
 from registrations.models.crm import Company, CompanyLink, Contact
@@ -21,5 +22,6 @@ __all__ = [
     "EntryKind",
     "Opportunity",
     "OpportunityRegistration",
+    "PendingUpload",
     "Side",
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import PartnerOrganisation
 from registrations.models.opportunity import Opportunity
 from registrations.models.registration import OpportunityRegistration
-from registrations.states import NOTIFIED_STATES
+from registrations.states import NOTIFIED_STATES, RegistrationState
 
 
 class EntryKind(models.TextChoices):
@@ -96,6 +96,19 @@ class ActivityEntry(models.Model):
             return True
         return self.kind == EntryKind.EVENT and self.to_state in NOTIFIED_STATES
 
+    @property
+    def notifies_agents(self) -> bool:
+        """Do the registration's agents get an email (and the queue a marker) for this entry?
+
+        What partners do that agents must act on: a submission, a resubmission (both events
+        entering "submitted") and a comment.
+        """
+        if self.side != Side.PARTNER:
+            return False
+        if self.kind == EntryKind.COMMENT:
+            return True
+        return self.kind == EntryKind.EVENT and self.to_state == RegistrationState.SUBMITTED
+
 
 def attachment_path(instance: Any, filename: str) -> str:
     """A random name: neither the partner's file name nor a guessable sequence reaches disk."""
@@ -127,6 +140,49 @@ class Attachment(models.Model):
         ordering = ("created_at", "id")
         indexes = [
             models.Index(fields=["registration", "created_at"], name="attachment_registration")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PendingUpload(models.Model):
+    """A file chosen on a registration form that came back with errors, kept so the partner
+    does not choose it again (browsers clear a file input on every response).
+
+    It belongs to one organisation, one user and one form session (``form_key``, handed to
+    the page only inside a signed token, ``registrations.uploads.upload_session_sign``). The
+    submit that succeeds turns it into an ``Attachment`` (the stored file is reused, not
+    copied); anything left is purged a day later by a beat task
+    (``registrations.pending_uploads_purge``).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    form_key = models.CharField(max_length=32)
+    # The final attachment's random name already: turning it into an Attachment moves no file.
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: ClassVar[models.Manager[PendingUpload]]
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [
+            # The form's kept files: one session of one user of one organisation.
+            models.Index(
+                fields=["organisation", "uploaded_by", "form_key"], name="pending_upload_session"
+            ),
+            # The purge: everything older than a day.
+            models.Index(fields=["created_at"], name="pending_upload_created"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import PartnerOrganisation, SalesDirection
 from registrations.models.crm import Company, Contact
 from registrations.normalise import TIN_DB_REGEX
-from registrations.states import OPEN_STATES, RegistrationState
+from registrations.states import OPEN_STATES, PartnerUpdate, RegistrationState
 
 # A proposed new company holds its name, website and TIN while the registration is open: two
 # open registrations can never propose the same company (see the constraints below).
@@ -110,6 +110,18 @@ class OpportunityRegistration(models.Model):
     # partner sees it on the registration.
     state_reason = models.TextField(_("reason"), blank=True)
     state_changed_at = models.DateTimeField(_("state changed"), auto_now_add=True)
+    # Set when the partner submits, resubmits or comments; cleared when the registration's agent
+    # (any agent of the direction while nobody is assigned) opens it. On the row, so the queue
+    # shows the marker without a query of its own.
+    partner_update = models.CharField(
+        _("updated by the partner"),
+        max_length=16,
+        choices=PartnerUpdate.choices,
+        blank=True,
+        default="",
+        # Also in the table, for the rows raw SQL inserts (registrations_generate).
+        db_default="",
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,6 +1,6 @@
 """Writes of the registrations domain: every change to a registration, opportunity or feed."""
 
-from registrations.services.activity import comment_add
+from registrations.services.activity import comment_add, registration_seen
 from registrations.services.attachments import attachments_add
 from registrations.services.opportunities import opportunity_update
 from registrations.services.registrations import (
@@ -32,6 +32,7 @@ __all__ = [
     "registration_reject",
     "registration_request_info",
     "registration_resubmit",
+    "registration_seen",
     "registration_start_review",
     "registration_submit",
 ]

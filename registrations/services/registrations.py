@@ -21,6 +21,7 @@ from registrations.models import (
     Contact,
     EntryKind,
     OpportunityRegistration,
+    PendingUpload,
     Side,
 )
 from registrations.services.activity import entry_record
@@ -239,6 +240,7 @@ def registration_submit(
     data: RegistrationData,
     comment: str = "",
     files: Sequence[UploadedFile] = (),
+    kept: Sequence[PendingUpload] = (),
 ) -> OpportunityRegistration:
     """A partner user registers an opportunity for their organisation.
 
@@ -266,8 +268,10 @@ def registration_submit(
             side=Side.PARTNER,
             author=actor,
             body=comment.strip(),
+            # The agents' email of the submission quotes it.
+            notify=False,
         )
-    attachments_add(registration=registration, actor=actor, files=files)
+    attachments_add(registration=registration, actor=actor, files=files, kept=kept)
     return registration
 
 
@@ -278,6 +282,7 @@ def registration_resubmit(
     actor: User,
     data: RegistrationData,
     files: Sequence[UploadedFile] = (),
+    kept: Sequence[PendingUpload] = (),
 ) -> OpportunityRegistration:
     """The partner answers "more information needed": edits the registration and sends it back.
 
@@ -296,5 +301,5 @@ def registration_resubmit(
         locked.full_clean(validate_unique=False, validate_constraints=False)
         # Still "more information needed" here: the edited row is checked against the others.
         _save_unique(locked)
-    attachments_add(registration=locked, actor=actor, files=files)
+    attachments_add(registration=locked, actor=actor, files=files, kept=kept)
     return locked

@@ -25,7 +25,13 @@ from backoffice_access.context import AgentContext, backoffice_view
 from core.lists import EXPORT_CSV, EXPORT_PARAMETER, list_response
 from registrations import selectors, services
 from registrations.columns import QUEUE_COLUMNS
-from registrations.forms import AgentCommentForm, OpportunityUpdateForm, QualifyForm, ReasonForm
+from registrations.forms import (
+    AgentCommentForm,
+    InfoRequestForm,
+    OpportunityUpdateForm,
+    QualifyForm,
+    RejectForm,
+)
 from registrations.models import OpportunityRegistration, Side
 from registrations.states import RegistrationState, can_transition
 from registrations.views.files import attachment_response
@@ -78,8 +84,8 @@ def _detail_context(
         "comment_form": forms.get("comment_form") or AgentCommentForm(),
         "qualify_form": forms.get("qualify_form")
         or QualifyForm(initial={"opportunity_name": registration.name}),
-        "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject"),
-        "info_form": forms.get("info_form") or ReasonForm(prefix="info"),
+        "reject_form": forms.get("reject_form") or RejectForm(prefix="reject"),
+        "info_form": forms.get("info_form") or InfoRequestForm(prefix="info"),
         "is_mine": registration.assigned_to_id == agent.agent.pk,
     }
 
@@ -92,6 +98,8 @@ def registration_detail(
     registration = selectors.registration_get_for_agent_or_404(
         agent=agent, public_id=registration_id
     )
+    # Seen: the queue's "updated by the partner" marker goes (for its agent).
+    services.registration_seen(registration=registration, agent=agent.agent)
     return render(
         request,
         "registrations/backoffice/registration.html",
@@ -199,7 +207,7 @@ def registration_reject(
     registration = selectors.registration_get_for_agent_or_404(
         agent=agent, public_id=registration_id
     )
-    form = ReasonForm(request.POST, prefix="reject")
+    form = RejectForm(request.POST, prefix="reject")
     if not form.is_valid():
         return _form_refused(request, agent, registration, reject_form=form)
     return _decide(
@@ -220,7 +228,7 @@ def registration_request_info(
     registration = selectors.registration_get_for_agent_or_404(
         agent=agent, public_id=registration_id
     )
-    form = ReasonForm(request.POST, prefix="info")
+    form = InfoRequestForm(request.POST, prefix="info")
     if not form.is_valid():
         return _form_refused(request, agent, registration, info_form=form)
     return _decide(

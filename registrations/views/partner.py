@@ -7,6 +7,7 @@ which give the same 404 for missing, another member's and another organisation's
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.lists import is_htmx, list_response, url_for_each
 from portal_access.context import PartnerContext, portal_view
-from registrations import selectors, services
+from registrations import pending_uploads, selectors, services, uploads
 from registrations.columns import OPPORTUNITY_COLUMNS, REGISTRATION_COLUMNS
-from registrations.forms import CommentForm, RegistrationForm
-from registrations.models import OpportunityRegistration, Side
+from registrations.forms import CommentForm, ContactForm, RegistrationForm
+from registrations.models import OpportunityRegistration, PendingUpload, Side
 from registrations.states import RegistrationState, can_transition
 from registrations.views.files import attachment_response
 
@@ -37,6 +38,54 @@ def _registration_url(ctx: PartnerContext, registration: OpportunityRegistration
         "portal:registration_detail",
         kwargs={"path_name": ctx.portal.path_name, "registration_id": registration.public_id},
     )
+
+
+def _kept_uploads(
+    request: HttpRequest, ctx: PartnerContext
+) -> tuple[str | None, list[PendingUpload]]:
+    """The form session a POST names (its signed token, issued to this user of this
+    organisation) and the files it keeps, less those the partner ticked to remove."""
+    if request.method != "POST":
+        return None, []
+    form_key = uploads.upload_session_read(
+        request.POST.get("upload_session", ""),
+        organisation_id=ctx.organisation.pk,
+        user_id=ctx.user.pk,
+    )
+    if form_key is None:
+        return None, []
+    if removed := request.POST.getlist("remove_upload"):
+        pending_uploads.pending_uploads_discard(
+            partner=ctx.organisation, actor=ctx.user, form_key=form_key, public_ids=removed
+        )
+    kept = selectors.pending_uploads_for(partner=ctx.organisation, user=ctx.user, form_key=form_key)
+    return form_key, kept
+
+
+def _form_context(
+    ctx: PartnerContext, form: RegistrationForm, form_key: str | None
+) -> dict[str, Any]:
+    """The form page; after a refused POST its new files are kept (under the form session's
+    token) and shown as already attached, so the partner never chooses them again."""
+    token = ""
+    if form.is_bound:
+        if form_key is None:
+            form_key = uploads.upload_session_new()
+        elif form.kept:
+            # Read again: a submit the service refused may have found one purged meanwhile.
+            form.kept = selectors.pending_uploads_for(
+                partner=ctx.organisation, user=ctx.user, form_key=form_key
+            )
+        form.kept += pending_uploads.pending_uploads_keep(
+            partner=ctx.organisation,
+            actor=ctx.user,
+            form_key=form_key,
+            files=form.keepable_uploads(),
+        )
+        token = uploads.upload_session_sign(
+            organisation_id=ctx.organisation.pk, user_id=ctx.user.pk, form_key=form_key
+        )
+    return {"ctx": ctx, "form": form, "upload_session": token, "kept_uploads": form.kept}
 
 
 @require_GET
@@ -64,12 +113,32 @@ def registration_list(request: HttpRequest, ctx: PartnerContext) -> HttpResponse
     )
 
 
+def _contacts_url(ctx: PartnerContext) -> str:
+    return reverse("portal:registration_contacts", kwargs={"path_name": ctx.portal.path_name})
+
+
+@require_GET
+@portal_view
+def registration_contacts(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
+    """The form's "Existing contact" field for ``?company=<public id>``: the page swaps it in
+    when the company changes. A company the organisation may not name offers no contact,
+    exactly like one that does not exist."""
+    form = ContactForm(partner=ctx.organisation, company=request.GET.get("company", ""))
+    return render(request, "partials/field.html", {"field": form["contact"]})
+
+
 @require_http_methods(["GET", "POST"])
 @portal_view
 def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
     user = ctx.user
+    form_key, kept = _kept_uploads(request, ctx)
     form = RegistrationForm(
-        request.POST or None, request.FILES or None, partner=ctx.organisation, user=user
+        request.POST or None,
+        request.FILES or None,
+        partner=ctx.organisation,
+        user=user,
+        kept=kept,
+        contacts_url=_contacts_url(ctx),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -79,6 +148,7 @@ def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
                 data=form.to_data(),
                 comment=form.cleaned_data.get("comments", ""),
                 files=form.cleaned_data["attachments"],
+                kept=kept,
             )
         except ValidationError as exc:
             form.apply_service_error(exc)
@@ -88,7 +158,7 @@ def registration_new(request: HttpRequest, ctx: PartnerContext) -> HttpResponse:
     return render(
         request,
         "registrations/partner/registration_form.html",
-        {"ctx": ctx, "form": form, "registration": None},
+        {**_form_context(ctx, form, form_key), "registration": None},
     )
 
 
@@ -149,12 +219,15 @@ def registration_edit(
     if not can_resubmit(registration):
         messages.info(request, _("Only a registration that needs more information is edited."))
         return redirect(_registration_url(ctx, registration))
+    form_key, kept = _kept_uploads(request, ctx)
     form = RegistrationForm(
         request.POST or None,
         request.FILES or None,
         partner=ctx.organisation,
         user=user,
         registration=registration,
+        kept=kept,
+        contacts_url=_contacts_url(ctx),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,6 +236,7 @@ def registration_edit(
                 actor=user,
                 data=form.to_data(),
                 files=form.cleaned_data["attachments"],
+                kept=kept,
             )
         except services.InvalidTransition:
             messages.error(request, _("This registration was changed meanwhile."))
@@ -175,7 +249,7 @@ def registration_edit(
     return render(
         request,
         "registrations/partner/registration_form.html",
-        {"ctx": ctx, "form": form, "registration": registration},
+        {**_form_context(ctx, form, form_key), "registration": registration},
     )
 
 

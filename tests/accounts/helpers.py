@@ -12,13 +12,20 @@ from tests.factories import PASSWORD
 
 
 def password_sign_in(
-    client: Client, email: str, password: str = PASSWORD, next_url: str = ""
+    client: Client,
+    email: str,
+    password: str = PASSWORD,
+    next_url: str = "",
+    *,
+    forwarded_for: str = "",
 ) -> Any:
-    """Post address and password to the sign-in page (its second step)."""
+    """Post address and password to the sign-in page (its second step), through a proxy that
+    says it forwards for ``forwarded_for`` if one is given."""
     data = {"login": email, "password": password}
     if next_url:
         data["next"] = next_url
-    return client.post("/accounts/login/", data)
+    headers = {"x-forwarded-for": forwarded_for} if forwarded_for else {}
+    return client.post("/accounts/login/", data, headers=headers)
 
 
 def email_step(client: Client, email: str, next_url: str = "") -> Any:

@@ -214,8 +214,11 @@ class TestEndCustomers:
             },
         )
         assert response.status_code == 200
-        assert "belong to the partner organisation Organisation A1" in response.text
+        assert "cannot be used for a customer account" in response.text
+        # An anonymous visitor does not learn which partner owns the domain.
+        assert "Organisation A1" not in response.text
         assert not authenticate(email="intruder@a1.partner.test", password="x")
+        assert not EmailAddress.objects.filter(email="intruder@a1.partner.test").exists()
 
     def test_password_reset_sends_a_link(self, client: Client, world: World) -> None:
         client.post("/accounts/password/reset/", {"email": world.customer.email})
@@ -238,7 +241,7 @@ class TestManagedAddresses:
         response = client.post(
             "/accounts/email/", {"action_add": "", "email": "me@b1.partner.test"}
         )
-        assert "belong to the partner organisation Organisation B1" in response.text
+        assert "cannot be used for a customer account" in response.text
 
     def test_customer_adds_another_address(self, client: Client, world: World) -> None:
         client.force_login(world.customer)
@@ -261,6 +264,7 @@ def test_unreachable_provider_gets_a_clear_answer_and_a_log_line(
     )
     response = email_step(client, "someone@a2.partner.test")
     assert response.status_code == 200
-    assert "Organisation A2&#x27;s sign-in service cannot be reached right now" in response.text
+    assert "Your organisation&#x27;s sign-in service cannot be reached right now" in response.text
+    assert "Organisation A2" not in response.text
     event = AuthEvent.objects.get(kind=AuthEventKind.SIGN_IN_FAILED)
     assert event.reason.startswith("provider unavailable:")

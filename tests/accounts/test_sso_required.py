@@ -28,9 +28,11 @@ def test_password_is_refused_with_a_clear_message(
 ) -> None:
     response = password_sign_in(client, world.a1.member.email)
     assert response.status_code == 200
-    assert "Organisation A1 requires signing in through its own identity provider" in (
+    assert "Your organisation requires signing in through its own identity provider" in (
         response.text
     )
+    # Said before the password is checked, to anybody: the organisation is not named.
+    assert "Organisation A1" not in response.text
     assert not response.wsgi_request.user.is_authenticated
     event = AuthEvent.objects.get(kind=AuthEventKind.SIGN_IN_REFUSED)
     assert (event.email, event.method, event.provider) == (

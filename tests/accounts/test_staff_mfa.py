@@ -29,19 +29,56 @@ def test_staff_without_totp_is_sent_to_set_it_up(client: Client, path: str) -> N
 def test_staff_sets_up_totp_gets_recovery_codes_and_opens_admin(client: Client) -> None:
     staff = factories.UserFactory.create(is_staff=True, is_superuser=True, totp=False)
     password_sign_in(client, staff.email)
-    response = client.get("/admin/")
-    assert response["Location"] == "/accounts/2fa/totp/activate/?next=%2Fadmin%2F"
-    # allauth asks for the password again before a security setting changes.
-    assert client.get(response["Location"])["Location"].startswith("/accounts/reauthenticate/")
-    client.post("/accounts/reauthenticate/", {"password": factories.PASSWORD})
-    page = client.get("/accounts/2fa/totp/activate/")
+    response = client.get("/admin/partners/partnerorganisation/")
+    assert response["Location"] == (
+        "/accounts/2fa/totp/activate/?next=%2Fadmin%2Fpartners%2Fpartnerorganisation%2F"
+    )
+    # Just signed in: no second password prompt on the way to the set-up.
+    page = client.get(response["Location"])
     assert page.status_code == 200
+    assert 'action="/accounts/2fa/totp/activate/?next=%2Fadmin%2Fpartners%2F' in page.text
     secret = page.context["form"].secret
-    response = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
-    assert response.status_code == 302
+    response = client.post(response["Location"], {"code": totp_code(secret)})
+    assert response["Location"] == (
+        "/accounts/2fa/recovery-codes/?next=%2Fadmin%2Fpartners%2Fpartnerorganisation%2F"
+    )
     assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
-    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.RECOVERY_CODES).exists()
-    assert client.get("/admin/").status_code == 200
+    codes = Authenticator.objects.get(user=staff, type=Authenticator.Type.RECOVERY_CODES)
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    for code in codes.wrap().get_unused_codes():
+        assert code in page.text
+    assert page.context["continue_url"] == "/admin/partners/partnerorganisation/"
+    assert 'href="/admin/partners/partnerorganisation/"' in page.text
+    assert client.get(page.context["continue_url"]).status_code == 200
+
+
+def test_a_sign_in_long_ago_still_asks_for_the_password_again(client: Client) -> None:
+    staff = factories.UserFactory.create(is_staff=True, is_superuser=True, totp=False)
+    password_sign_in(client, staff.email)
+    session = client.session
+    records = session["account_authentication_methods"]
+    for record in records:
+        record["at"] -= 10 * 60  # older than ACCOUNT_REAUTHENTICATION_TIMEOUT (5 minutes)
+    session["account_authentication_methods"] = records
+    session.save()
+    response = client.get("/accounts/2fa/totp/activate/?next=/admin/")
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    response = client.post(response["Location"], {"password": factories.PASSWORD})
+    assert response["Location"] == "/accounts/2fa/totp/activate/?next=/admin/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_continue_never_leaves_the_site(client: Client) -> None:
+    staff = factories.UserFactory.create(is_staff=True, is_superuser=True, totp=False)
+    password_sign_in(client, staff.email)
+    url = "/accounts/2fa/totp/activate/?next=https://evil.test/"
+    page = client.get(url)
+    assert "evil" not in page.context["action_url"]
+    client.post(url, {"code": totp_code(page.context["form"].secret)})
+    page = client.get("/accounts/2fa/recovery-codes/?next=https://evil.test/")
+    assert page.context["continue_url"] == "/"
 
 
 def test_staff_sign_in_needs_the_authenticator_code(client: Client, world: World) -> None:

@@ -145,6 +145,7 @@ VALID_POST = {
     "stage": "prospecting",
     "comment": "Taken",
     "reject-reason": "Taken",
+    "reject-confirm": "on",
     "info-reason": "Taken",
     "body": "Taken",
     "kind": "comment",

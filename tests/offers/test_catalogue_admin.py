@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -154,6 +155,7 @@ def test_offer_list_query_count_does_not_grow(
 
 
 def test_admin_creates_pricing_and_checkout_pages(admin_client_: Client, world: World) -> None:
+    factories.OfferFactory.create(label="premium", eligible=[world.a1.organisation])
     response = admin_client_.post(
         "/admin/offers/checkoutpage/add/",
         {"slug": "partners", "title": "Partners", "terms": "Pay on time.", "is_active": "on"},
@@ -173,3 +175,58 @@ def test_admin_creates_pricing_and_checkout_pages(admin_client_: Client, world: 
     )
     assert response.status_code == 302
     assert PricingPage.objects.get(portal=world.portal_a).label == "premium"
+
+
+def pricing_page_form(world: World, label: str) -> dict[str, Any]:
+    return {
+        "portal": world.portal_a.pk,
+        "label": label,
+        "slug": label,
+        "title": label.title(),
+        "introduction": "",
+        "is_active": "on",
+        "display_order": "0",
+    }
+
+
+def test_a_pricing_pages_label_is_chosen_from_the_offers_labels(
+    admin_client_: Client, world: World
+) -> None:
+    factories.OfferFactory.create(label="standard", eligible=[world.a1.organisation])
+    factories.OfferFactory.create(label="premium", eligible=[world.a1.organisation])
+    html = admin_client_.get("/admin/offers/pricingpage/add/").text
+    select = re.search(r'<select name="label"[^>]*>(.*?)</select>', html, re.S)
+    assert select
+    assert re.findall(r'<option value="([^"]*)"', select[1]) == ["", "premium", "standard"]
+    # A label no offer carries is refused: the page would show nothing.
+    response = admin_client_.post(
+        "/admin/offers/pricingpage/add/", pricing_page_form(world, "platinum")
+    )
+    assert errors(response)["label"] == ["Choose the label of an existing offer."]
+    assert not PricingPage.objects.exists()
+
+
+def test_a_pricing_page_keeps_its_label_when_its_offers_are_gone(
+    admin_client_: Client, world: World
+) -> None:
+    page = PricingPage.objects.create(
+        portal=world.portal_a, label="legacy", slug="legacy", title="Legacy"
+    )
+    url = f"/admin/offers/pricingpage/{page.pk}/change/"
+    assert '<option value="legacy" selected>' in admin_client_.get(url).text
+    form = pricing_page_form(world, "legacy") | {"title": "Old plans"}
+    assert admin_client_.post(url, form).status_code == 302
+    page.refresh_from_db()
+    assert page.title == "Old plans"
+
+
+def test_the_currency_is_chosen_from_the_currencies_in_use(admin_client_: Client) -> None:
+    html = admin_client_.get("/admin/offers/offer/add/").text
+    select = re.search(r'<select name="currency"[^>]*>(.*?)</select>', html, re.S)
+    assert select
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1]))
+    assert options["EUR"] == "EUR — Euro"
+    assert options["JPY"] == "JPY — Japanese Yen"
+    # From CLDR: withdrawn currencies and funds are not offered.
+    assert "DEM" not in options
+    assert "XAU" not in options

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -123,3 +125,16 @@ def test_pricing_page_query_count_does_not_grow_with_offers(
     with django_assert_num_queries(3):
         response = client.get("/p/alpha/pricing/standard/")
     assert response.text.count("data-offer=") == 33
+
+
+def test_prices_are_written_as_the_reader_writes_them(world: World, pages: Any) -> None:
+    factories.OfferFactory.create(
+        name="Dollars", price=Decimal("1250.00"), currency="USD", eligible=[world.a1.organisation]
+    )
+    client = signed_in(world.a1.member)
+    british = client.get("/p/alpha/pricing/standard/").text
+    assert re.search(r'data-testid="offer-price">US\$1,250\.00 <small', british)
+    american = client.get(
+        "/p/alpha/pricing/standard/", headers={"accept-language": "en-US,en;q=0.5"}
+    ).text
+    assert re.search(r'data-testid="offer-price">\$1,250\.00 <small', american)

@@ -180,8 +180,8 @@ def test_invoices_of_the_subscription_are_listed(
     numbers = [re.findall(r"<td>(INV-[^<]+)</td>", row) for row in rows]
     assert numbers == [["INV-2"], ["INV-1"]]
     assert "2 Nov 2026" in rows[0]
-    assert "25.00 EUR" in rows[0]
-    assert "10.00 EUR" in rows[0]
+    assert "€25.00" in rows[0]
+    assert "€10.00" in rows[0]
     assert "Posted" in rows[0]
     assert "INV-OTHER" not in text
 

@@ -285,3 +285,16 @@ def test_direction_changelist_shows_portal_state(admin_client_: Client, world: W
     page = admin_client_.get("/admin/partners/salesdirection/").text
     assert "/p/alpha/" in page
     assert SalesDirection.objects.count() == 2
+
+
+def test_the_portal_forms_help_text_shows_the_real_address(
+    admin_client_: Client, world: World
+) -> None:
+    html = admin_client_.get(f"/admin/partners/partnerportal/{world.portal_a.pk}/change/").text
+    address = f"http://127.0.0.1:8000/p/{world.portal_a.path_name}/"
+    assert f'The portal opens at <a href="{address}">{address}</a>.' in html
+    html = admin_client_.get("/admin/partners/partnerportal/add/").text
+    assert "The portal opens at <code>http://127.0.0.1:8000/p/path-name/</code>" in html
+    direction = factories.SalesDirectionFactory.create(slug="gamma")
+    html = admin_client_.get(f"/admin/partners/salesdirection/{direction.pk}/create-portal/").text
+    assert "<code>http://127.0.0.1:8000/p/path-name/</code>" in html

@@ -45,6 +45,8 @@ def test_a_partner_at_the_admin_or_the_back_office_gets_the_forbidden_page(
         response = client.get(url, follow=True)  # /admin/ goes by its sign-in page
         assert response.status_code == 403, url
         assert layout(response.text), url
+        assert 'href="/"' in response.text, url
+        assert "403 Forbidden" not in response.text, url
 
 
 @override_settings(DEBUG=False, ROOT_URLCONF="tests.portal.test_error_pages")
@@ -53,3 +55,12 @@ def test_a_server_error_is_in_the_layout() -> None:
     response = client.get("/broken/")
     assert response.status_code == 500
     assert layout(response.text)
+    assert 'href="/"' in response.text
+
+
+@override_settings(DEBUG=False)
+def test_an_anonymous_visitor_gets_the_not_found_page_in_the_layout() -> None:
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert layout(response.text)
+    assert 'href="/"' in response.text

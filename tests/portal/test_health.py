@@ -62,3 +62,37 @@ def test_healthz_is_answered_before_the_rest_of_the_stack(client: Client, settin
     assert response.status_code == 200
     assert "Cookie" not in response.get("Vary", "")
     assert client.post("/healthz").status_code == 405
+
+
+def test_readyz_checks_the_database_and_redis(client: Client, settings) -> None:
+    settings.REDIS_URL = ""
+    assert client.get("/readyz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+    }
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = client.get("/readyz", HTTP_HOST="10.0.0.7")
+    assert response.status_code == 503
+    assert response.json()["redis"].startswith("down")
+
+
+def test_livez_checks_nothing_it_depends_on(client: Client, settings, monkeypatch) -> None:
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/livez", HTTP_HOST="10.0.0.7")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+    assert client.post("/livez").status_code == 405
+
+
+def test_probes_carry_no_request_id_and_write_no_access_line(client: Client, caplog) -> None:
+    with caplog.at_level("INFO", logger="portal.access"):
+        response = client.get("/livez")
+    assert "X-Request-ID" not in response
+    assert not [record for record in caplog.records if record.name == "portal.access"]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +115,33 @@ def test_seed_demo_says_when_the_fakes_cannot_be_reached(settings: Any) -> None:
     call_command("seed_demo", "--fakes", stdout=io.StringIO(), stderr=err)
     assert "could not be seeded" in err.getvalue()
     assert Order.objects.count() == 6  # the demo data is there all the same
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_sums_up_its_notification_emails_in_one_line(
+    migration_data: None, settings: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its tasks run in process (no broker): the registrations' notifications are written to
+    MAIL_DIR, and the terminal gets one line for them all instead of each message."""
+    settings.MAIL_DIR = tmp_path
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "portal.mail.FileEmailBackend",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        }
+    }
+    out = io.StringIO()
+    with caplog.at_level(logging.INFO):
+        call_command("seed_demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == [
+        "Demo data ready.",
+        "12 notification emails (to alice@northwind.example, bob@contoso.example, "
+        f"sam@northwind.example) are in {tmp_path}/, not printed here.",
+    ]
+    kept = "".join(path.read_text() for path in tmp_path.iterdir())
+    assert kept.count("Message-ID:") == 12
+    # What reaches the terminal's handlers: nothing of the messages, nor a line per task.
+    shown = {record.name for record in caplog.records}
+    assert "portal.mail" not in shown
+    assert "celery.app.trace" not in shown

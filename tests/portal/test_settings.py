@@ -20,8 +20,31 @@ PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
     "'broker': s.CELERY_BROKER_URL, 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
-    "'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG}))"
+    "'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG, 'mail': s.MAILERS['default']}))"
 )
+# What bin/demo serves with, and what it takes: the site's own error pages (DEBUG off) and its
+# static files with their hashed names, collected into a folder of the test's own.
+PRINT_DEMO_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'https': [s.SESSION_COOKIE_SECURE, "
+    "s.CSRF_COOKIE_SECURE, getattr(s, 'SECURE_SSL_REDIRECT', False), s.SECURE_HSTS_SECONDS], "
+    "'links': s.ACCOUNT_DEFAULT_HTTP_PROTOCOL, 'site': s.SITE_URL, "
+    "'static': s.STORAGES['staticfiles']['BACKEND'], 'mail': s.MAILERS['default'], "
+    "'broker': s.CELERY_BROKER_URL, 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'json': s.LOG_JSON, "
+    "'metrics': s.METRICS_ALLOWED_NETWORKS}))"
+)
+GET_MISSING_PAGE = """
+import sys, tempfile, django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import override_settings
+with tempfile.TemporaryDirectory() as static_root, override_settings(STATIC_ROOT=static_root):
+    call_command("collectstatic", "--noinput", "-v0")
+    response = Client(HTTP_HOST="127.0.0.1").get("/no-such-page/")
+    sys.stdout.write(f"{response.status_code}\\n{response.text}")
+"""
+DEMO_ENV = ROOT / "bin" / "_demo_env.sh"
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -38,6 +61,13 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
             "CELERY_BROKER_URL",
             "EMAIL_URL",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "HTTPS",
+            "SITE_URL",
+            "PORT",
+            "MAIL_DIR",
+            "CELERY_TASK_ALWAYS_EAGER",
+            "LOG_JSON",
+            "METRICS_ALLOWED_NETWORKS",
         }
     }
     return subprocess.run(  # noqa: S603  # our own interpreter and manage.py
@@ -51,8 +81,8 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def settings_with(**env: str) -> dict[str, object]:
-    result = run(["-c", PRINT_SETTINGS], **env)
+def settings_with(script: str = PRINT_SETTINGS, **env: str) -> dict[str, object]:
+    result = run(["-c", script], **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -81,11 +111,77 @@ def test_demo_defaults_need_no_services() -> None:
     values = settings_with(DEBUG="1")
     assert values == {
         "engine": "django.db.backends.sqlite3",
-        "broker": "memory://",
+        "broker": "memory://localhost/",
         "eager": True,
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "debug": True,
+        # Each message whole in a file, one line in the log with its links (portal/mail.py).
+        "mail": {
+            "BACKEND": "portal.mail.FileEmailBackend",
+            "OPTIONS": {"file_path": str(ROOT / ".mail")},
+        },
     }
+
+
+def test_development_tasks_run_eagerly_without_a_broker_warning() -> None:
+    # kombu warns "No hostname was supplied" when the in-memory broker's URL names no host.
+    script = (
+        "import django; django.setup(); from integrations.tasks import outbox_dispatch; "
+        "outbox_dispatch.delay()"
+    )
+    result = run(["-c", script], DEBUG="1", DATABASE_URL="sqlite:///:memory:")
+    assert "No hostname was supplied" not in result.stderr
+    assert "no such table" in result.stderr  # the task did run, eagerly, in this process
+
+
+def demo_environment(**overrides: str) -> dict[str, str]:
+    """What bin/demo exports (bin/_demo_env.sh, read by bash), with ``overrides`` set first."""
+    result = subprocess.run(  # noqa: S603  # bash on our own file
+        ["/bin/bash", "-c", f'source "{DEMO_ENV}" && env -0'],
+        env={"PATH": os.environ["PATH"], **overrides},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    exported = dict(line.split("=", 1) for line in result.stdout.split("\0") if "=" in line)
+    return {
+        key: value for key, value in exported.items() if key not in {"PATH", "PWD", "SHLVL", "_"}
+    }
+
+
+def test_the_demo_runs_in_production_mode_over_plain_http() -> None:
+    values = settings_with(PRINT_DEMO_SETTINGS, **demo_environment(PORT="8123"))
+    assert values == {
+        "debug": False,
+        "https": [False, False, False, 0],
+        "links": "http",  # the confirmation and reset links in email work over plain HTTP
+        "site": "http://127.0.0.1:8123",
+        "static": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "mail": {
+            "BACKEND": "portal.mail.FileEmailBackend",
+            "OPTIONS": {"file_path": str(ROOT / ".mail")},
+        },
+        "broker": "filesystem://localhost/",
+        "eager": False,
+        "json": False,  # readable log lines, not production's JSON
+        "metrics": ["127.0.0.0/8", "::1/128"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("debug", "page"), [(None, 'data-testid="error-heading"'), ("1", "Using the URLconf")]
+)
+def test_the_demo_shows_the_sites_error_pages_unless_debug_is_asked_for(
+    debug: str | None, page: str, tmp_path: Path
+) -> None:
+    env = demo_environment(**({"DEBUG": debug} if debug else {}))
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    result = run(["-c", GET_MISSING_PAGE], **env)
+    assert result.returncode == 0, result.stderr
+    status, html = result.stdout.split("\n", 1)
+    assert status == "404"
+    assert page in html
 
 
 def test_database_url_selects_postgresql() -> None:

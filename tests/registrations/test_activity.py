@@ -170,7 +170,7 @@ def test_registering_user_is_emailed_when_an_agent_comments(
     assert "Call me." in mail.outbox[0].body
 
 
-def test_no_email_for_partner_comments_or_review_start(
+def test_the_registrant_gets_no_email_for_partner_comments_or_review_start(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     registration = make_registration(world.a1)
@@ -179,7 +179,8 @@ def test_no_email_for_partner_comments_or_review_start(
             registration=registration, actor=world.a1.member, body="Hi", side=Side.PARTNER
         )
         services.registration_start_review(registration=registration, actor=world.agent)
-    assert mail.outbox == []
+    # The partner's comment goes to the agents only (test_agent_notifications.py).
+    assert [m.to for m in mail.outbox] == [[world.agent.email]]
 
 
 def test_no_email_is_queued_before_commit(

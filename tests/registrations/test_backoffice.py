@@ -130,3 +130,73 @@ def test_partners_see_nothing_of_a_conflict(world: World, conflict: dict) -> Non
             assert "Theirs" not in page
             assert "onflict" not in page
             assert world.a2.organisation.name not in page
+
+
+# --- the comment form's audience, the reasons, the final rejection (issue #13) ---------------
+def detail_url(registration: Any, action: str = "") -> str:
+    return f"/backoffice/registrations/{registration.public_id}/{action}"
+
+
+def test_comment_form_has_no_default_audience(world: World) -> None:
+    registration = make_registration(world.a1)
+    page = client_for(world.agent).get(detail_url(registration)).text
+    kind = page.split('data-testid="comment-kind"', 1)[1].split("</fieldset>", 1)[0]
+    assert kind.count('type="radio"') == 2
+    assert "checked" not in kind
+    assert "Work note (vendor only)" in kind
+    assert "Comment to the partner" in kind
+
+
+def test_comment_without_an_audience_is_refused_and_keeps_the_text(world: World) -> None:
+    registration = make_registration(world.a1)
+    response = client_for(world.agent).post(
+        detail_url(registration, "comment/"), {"body": "Their CFO is difficult."}
+    )
+    assert response.status_code == 400
+    assert response.context["comment_form"].errors == {
+        "kind": ["Choose who sees it: a work note (vendor only) or a comment to the partner."]
+    }
+    assert 'data-testid="error-kind"' in response.text
+    assert "Their CFO is difficult.</textarea>" in response.text
+    assert not registration.activity.exists()
+
+
+@pytest.mark.parametrize(("kind", "partner_sees"), [("work_note", False), ("comment", True)])
+def test_the_chosen_audience_is_kept(world: World, kind: str, partner_sees: bool) -> None:
+    registration = make_registration(world.a1)
+    client_for(world.agent).post(
+        detail_url(registration, "comment/"), {"body": "Chosen words", "kind": kind}
+    )
+    assert registration.activity.get().kind == kind
+    page = client_for(world.a1.member).get(f"/p/alpha/registrations/{registration.public_id}/")
+    assert ("Chosen words" in page.text) is partner_sees
+
+
+def test_the_two_reason_boxes_have_distinct_labels(world: World) -> None:
+    registration = make_registration(world.a1, state=RegistrationState.IN_REVIEW)
+    page = client_for(world.agent).get(detail_url(registration)).text
+    assert '<label class="form-label" for="id_info-reason">Information needed' in page
+    assert '<label class="form-label" for="id_reject-reason">Reason for rejecting' in page
+
+
+def test_reject_needs_the_confirmation_and_keeps_the_reason(world: World) -> None:
+    registration = make_registration(world.a1, state=RegistrationState.IN_REVIEW)
+    client = client_for(world.agent)
+    response = client.post(detail_url(registration, "reject/"), {"reject-reason": "Duplicate"})
+    assert response.status_code == 400
+    assert response.context["reject_form"].errors == {
+        "confirm": ["Tick the box to confirm: rejecting cannot be undone."]
+    }
+    assert "Duplicate</textarea>" in response.text
+    registration.refresh_from_db()
+    assert registration.state == RegistrationState.IN_REVIEW
+
+    response = client.post(
+        detail_url(registration, "reject/"), {"reject-reason": "Duplicate", "reject-confirm": "on"}
+    )
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert (registration.state, registration.state_reason) == (
+        RegistrationState.REJECTED,
+        "Duplicate",
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
@@ -331,3 +332,27 @@ def test_the_owner_downloads_the_pdf_from_zuora(world: World, fakes: Any) -> Non
         .status_code
         == 404
     )
+
+
+def test_the_table_writes_amounts_and_dates_as_the_reader_does_and_the_csv_keeps_iso(
+    world: World, book: dict
+) -> None:
+    invoice = book["usd"]
+    invoice.invoice_date = date(2026, 3, 4)
+    invoice.amount = Decimal("1234.50")
+    invoice.save()
+    client = client_for(world.a1.member)
+    british = client.get(LIST).text
+    row = re.search(r'<tr data-testid="invoice-row">(?:(?!</tr>).)*INV-5.*?</tr>', british, re.S)
+    assert row
+    assert "4 Mar 2026" in row[0]
+    assert "US$1,234.50" in row[0]
+    american = client.get(LIST, headers={"accept-language": "en-US,en;q=0.8"}).text
+    row = re.search(r'<tr data-testid="invoice-row">(?:(?!</tr>).)*INV-5.*?</tr>', american, re.S)
+    assert row
+    assert "Mar 4, 2026" in row[0]
+    assert "$1,234.50" in row[0]
+    exported = client.get(LIST, {"export": "csv"}, headers={"accept-language": "en-US"})
+    lines = list(csv.reader(io.StringIO(streamed(exported).decode())))
+    line = next(line for line in lines if line[2] == "INV-5")
+    assert (line[0], line[4]) == ("2026-03-04", "1234.50")

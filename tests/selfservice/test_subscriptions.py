@@ -94,8 +94,8 @@ def test_the_preview_shows_the_new_price_before_confirming(
         headers={"HX-Request": "true"},
     )
     assert 'data-testid="change-preview"' in preview.text
-    assert "50.00 EUR" in preview.text  # Plus × 2 at 25.00
-    assert "30.00 EUR" in preview.text  # what it costs now: Basic × 3
+    assert "€50.00" in preview.text  # Plus × 2 at 25.00
+    assert "€30.00" in preview.text  # what it costs now: Basic × 3
     assert Order.objects.filter(type=OrderType.CHANGE).count() == 0  # a preview saves nothing
 
 

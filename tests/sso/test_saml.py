@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import AuthEvent, AuthEventKind, User
 from partners.models import PartnerMembership, PartnerRole
@@ -221,8 +221,12 @@ class TestRefusedResponses:
         )
         assert post_response(browser, saml_response).status_code == 302
         thief = Browser(client=Client(headers={"host": "testserver"}), request=browser.request)
-        response = post_response(thief, saml_response)
+        with override_settings(DEBUG=False):
+            response = post_response(thief, saml_response)
         assert response.status_code == 403
+        # The Sign-in refused page in the site's layout, not a bare "403 Forbidden".
+        assert 'data-testid="sso-refused-heading"' in response.text
+        assert 'aria-label="Main"' in response.text
         assert "state" in failure_reason()
         assert not signed_in(thief)
 
@@ -237,6 +241,7 @@ class TestRefusedResponses:
         browser.client.post("/accounts/logout/", headers={"host": "testserver"})
         response = post_response(browser, saml_response)
         assert response.status_code == 403
+        assert "already used, or this browser did not start it" in response.text
         assert "state" in failure_reason()
         assert not signed_in(browser)
 
