@@ -245,7 +245,11 @@ def test_an_agent_reviews_and_qualifies_with_the_keyboard(
         tab_to(page, page.get_by_role("button", name="Start review"))
         page.keyboard.press("Enter")
         expect(page.get_by_test_id("state")).to_have_text("In review")
-        type_into(page, page.get_by_label("Comment to the partner"), "Qualified by keyboard.")
+        type_into(
+            page,
+            page.get_by_label("Message to the partner with the qualification"),
+            "Qualified by keyboard.",
+        )
         tab_to(page, page.get_by_role("button", name="Qualify"))
         page.keyboard.press("Enter")
         expect(page.get_by_test_id("state")).to_have_text("Qualified")
