@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuthEvent, EmailAddress, User
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, ValuesListFilter
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -56,7 +56,7 @@ class AuthEventAdmin(ReadOnlyModelAdmin):
     """The authentication log: read-only, for every vendor staff member with the view permission."""
 
     list_display = ("at", "kind", "email", "method", "provider", "organisation", "ip_address")
-    list_filter = ("kind", "method", "organisation")
+    list_filter = ("kind", ("method", ValuesListFilter), "organisation")
     search_fields = ("email", "provider", "reason", "ip_address")
     list_select_related = ("organisation",)
     date_hierarchy = "at"

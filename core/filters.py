@@ -40,6 +40,11 @@ class DateRangeWidget(django_filters.widgets.DateRangeWidget):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs={"type": "date", **(attrs or {})})
 
+    def id_for_label(self, id_: str) -> str:
+        # The filter's visible label names the first box (each box's aria-label says which end
+        # it is); Django's MultiWidget returns "" here, which leaves the label naming nothing.
+        return f"{id_}_0" if id_ else ""
+
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:

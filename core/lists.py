@@ -140,7 +140,9 @@ def table_rows[M: Model](
     cells = []
     for column in columns:
         classes = " ".join(filter(None, ("text-end" if column.numeric else "", column.cell_class)))
-        cells.append((column, f'<td class="{classes}">' if classes else "<td>"))
+        # At phone width each row stacks, every cell labelled by its column (static/css/portal.css).
+        label = f' data-label="{text(column.label)}"'
+        cells.append((column, f'<td class="{classes}"{label}>' if classes else f"<td{label}>"))
     lines = []
     for row in rows:
         parts = [f'<tr data-testid="{testid}">']

@@ -38,7 +38,9 @@ class OfferAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A select of the currencies in use (Babel's CLDR data, named in the admin's language):
         # the column stays a free CharField, so the list's changes need no migration.
-        currency = self.fields["currency"]
+        currency = self.fields.get("currency")
+        if currency is None:
+            return  # a viewer's form: the admin shows every field read-only, none in the form
         choices = currency_choices()
         stored = self.initial.get("currency")
         if stored and stored not in dict(choices):  # a withdrawn currency, kept visible

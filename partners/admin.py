@@ -172,7 +172,8 @@ class PartnerPortalAdmin(GuardedModelAdmin):
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.base_fields["path_name"].help_text = portal_address_help(obj)
+        if "path_name" in form.base_fields:  # a viewer's form has no fields: all are read-only
+            form.base_fields["path_name"].help_text = portal_address_help(obj)
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:

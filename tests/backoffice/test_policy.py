@@ -19,7 +19,7 @@ from integrations.models import OutboxMessage, OutboxState, Target
 from registrations.models import ActivityEntry, Attachment, Opportunity, OpportunityRegistration
 from registrations.states import RegistrationState
 from tests import factories
-from tests.world import World
+from tests.world import Tenant, World
 
 pytestmark = pytest.mark.django_db
 
@@ -100,16 +100,17 @@ class Theirs:
         )
 
 
-@pytest.fixture
-def theirs(world: World) -> Theirs:
+def records_of(tenant: Tenant) -> Theirs:
+    """One record of each kind a /backoffice/ URL names, of ``tenant``'s direction (the
+    accessibility scan opens the same URLs as the agent of that direction)."""
     registration = factories.RegistrationFactory.create(
-        organisation=world.b1.organisation,
-        created_by=world.b1.member,
+        organisation=tenant.organisation,
+        created_by=tenant.member,
         state=RegistrationState.IN_REVIEW,
     )
-    offer = factories.OfferFactory.create(eligible=[world.b1.organisation])
+    offer = factories.OfferFactory.create(eligible=[tenant.organisation])
     order = factories.place_order(
-        organisation=world.b1.organisation, actor=world.b1.member, offer=offer
+        organisation=tenant.organisation, actor=tenant.member, offer=offer
     )
     message = OutboxMessage.objects.get(order=order, target=Target.ZUORA)
     OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxState.FAILED, attempts=5)
@@ -117,11 +118,16 @@ def theirs(world: World) -> Theirs:
         registration=registration,
         attachment=factories.AttachmentFactory.create(registration=registration),
         opportunity=factories.OpportunityFactory.create(
-            registration__organisation=world.b1.organisation,
-            registration__created_by=world.b1.member,
+            registration__organisation=tenant.organisation,
+            registration__created_by=tenant.member,
         ),
         message=message,
     )
+
+
+@pytest.fixture
+def theirs(world: World) -> Theirs:
+    return records_of(world.b1)
 
 
 # For each URL parameter under /backoffice/: the id of direction B's record.

@@ -12,7 +12,7 @@ import django_filters
 import pytest
 from django.urls import NoReverseMatch
 
-from core.filters import DateRangeWidget
+from core.filters import DateRangeWidget, date_range_filter
 from core.lists import Column, table_rows, url_for_each
 from registrations.models import OpportunityRegistration
 
@@ -36,15 +36,24 @@ def test_every_value_is_escaped_and_the_link_column_links() -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert f'<a href="/r/{row.public_id}/?a=1&amp;b=2">' in html
-    assert '<td class="text-nowrap">A &amp; B</td>' in html
-    assert '<td class="text-end"><b>fixed</b></td>' in html
+    assert '<td class="text-nowrap" data-label="Company">A &amp; B</td>' in html
+    assert '<td class="text-end" data-label="Badge"><b>fixed</b></td>' in html
     assert html.startswith('<tr data-testid="t-row">')
 
 
 def test_an_empty_value_shows_the_columns_blank() -> None:
     html = table_rows([registration("n")], COLUMNS, testid="t-row")
-    assert '<td class="text-nowrap">—</td>' in html
+    assert '<td class="text-nowrap" data-label="Company">—</td>' in html
     assert "<a " not in html  # no row_url: no link
+
+
+def test_each_cell_is_labelled_by_its_column_escaped() -> None:
+    # The label a stacked row shows at phone width (static/css/portal.css).
+    columns: tuple[Column[OpportunityRegistration], ...] = (
+        Column('Name & "title"', lambda r: r.name),
+    )
+    html = table_rows([registration("n")], columns, testid="t-row")
+    assert '<td data-label="Name &amp; &quot;title&quot;">n</td>' in html
 
 
 def test_one_row_per_item_one_cell_per_column() -> None:
@@ -85,3 +94,16 @@ def test_the_date_range_renders_what_django_filters_templates_render(value: obje
     )
     assert _inputs(ours) == _inputs(theirs)
     assert len(_inputs(ours)) == 2
+
+
+def test_the_date_ranges_label_names_its_first_box() -> None:
+    class Filters(django_filters.FilterSet):
+        created = date_range_filter("created_at", "Created")
+
+        class Meta:
+            model = OpportunityRegistration
+            fields: list[str] = []
+
+    field = Filters(queryset=OpportunityRegistration.objects.none()).form["created"]
+    assert field.id_for_label == "id_created_0"
+    assert 'id="id_created_0"' in str(field)
