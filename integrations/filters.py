@@ -7,7 +7,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import BootstrapFilterSet
+from core.filters import BootstrapFilterSet, StableOrderingFilter
 from integrations.models import OutboxState, Target
 from partners.models import PartnerOrganisation
 
@@ -23,4 +23,12 @@ class OutboxFilter(BootstrapFilterSet):
         label=_("Partner"),
         queryset=PartnerOrganisation.objects.none(),
         empty_label=_("Any partner"),
+    )
+    # A header click sorts by these; each has its index (integrations.models: outbox_updated,
+    # outbox_attempts), so a sorted page reads as few rows as the newest-first one.
+    sort = StableOrderingFilter(
+        label=_("Sort"),
+        fields=(("updated_at", "updated"), ("attempts", "attempts")),
+        field_labels={"updated_at": _("Updated"), "attempts": _("Attempts")},
+        empty_label=_("Newest first"),
     )

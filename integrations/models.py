@@ -114,6 +114,9 @@ class OutboxMessage(models.Model):
             ),
             # The back office's list: by state (counts and filter), newest first.
             models.Index(fields=("state", "-id"), name="outbox_state_recent"),
+            # The list sorted by its Updated and Attempts headers (integrations.filters).
+            models.Index(fields=("updated_at", "id"), name="outbox_updated"),
+            models.Index(fields=("attempts", "id"), name="outbox_attempts"),
         ]
 
     def __str__(self) -> str:

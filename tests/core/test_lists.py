@@ -225,6 +225,7 @@ def test_an_address_with_unset_filters_is_redirected_to_the_set_ones(
         ("/backoffice/", "company", "Company"),
         ("/p/alpha/customers/", "email", "Email"),
         ("/p/alpha/invoices/", "amount", "Amount"),
+        ("/backoffice/outbox/", "attempts", "Attempts"),
     ],
 )
 def test_every_sortable_list_sorts_by_its_headers(

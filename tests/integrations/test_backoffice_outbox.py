@@ -176,6 +176,31 @@ def test_filters_by_state_target_and_organisation(world: World, rows: dict) -> N
     assert row_ids(both) == {rows["a1"][Target.SALESFORCE].pk}
 
 
+def test_sorts_by_attempts_and_by_update_either_way(world: World, rows: dict) -> None:
+    # Ties (the same number of attempts) are broken by id, so pages never repeat a row.
+    a1, a2 = rows["a1"], rows["a2"]
+    most = failed(a2[Target.SALESFORCE])  # 5 attempts
+    some = set_state(a1[Target.ZUORA], OutboxState.RETRYING, attempts=2)
+    now = timezone.now()
+    set_state(a1[Target.SALESFORCE], OutboxState.PENDING, updated_at=now - timedelta(hours=3))
+    set_state(a2[Target.ZUORA], OutboxState.PENDING, updated_at=now - timedelta(hours=1))
+    client = client_for(world.agent)
+
+    def order(sort: str) -> list[int]:
+        return [m.pk for m in client.get(LIST, {"sort": sort}).context["page"]]
+
+    untried = sorted([a1[Target.SALESFORCE].pk, a2[Target.ZUORA].pk])
+    assert order("-attempts") == [most.pk, some.pk, *reversed(untried)]
+    assert order("attempts") == [*untried, some.pk, most.pk]
+    by_update = [a1[Target.SALESFORCE].pk, a2[Target.ZUORA].pk]
+    assert order("updated")[:2] == by_update
+    assert order("-updated")[-2:] == list(reversed(by_update))
+    # The sorted header says so; an unknown sort is the form's error, not a 500.
+    html = client.get(LIST, {"sort": "-attempts"}).text
+    assert re.search(r'aria-sort="descending"[^>]*><a href="[^"]*sort=attempts', html)
+    assert client.get(LIST, {"sort": "nonsense"}).status_code == 200
+
+
 def test_organisation_choices_are_the_agents_only(world: World, rows: dict) -> None:
     client = client_for(world.agent)
     response = client.get(LIST)
