@@ -21,7 +21,7 @@ from accounts.models import User
 from integrations.fakes.server import Fakes
 from orders.models import Invoice, Order, OrderType
 from partners import demo as partners_demo
-from partners.models import InvoiceOwner, PartnerRole
+from partners.models import InvoiceOwner, PartnerMembership, PartnerRole
 from registrations.models import OpportunityRegistration
 from tests import factories
 from tests.accounts.helpers import totp_code
@@ -127,13 +127,19 @@ def test_sign_in_through_the_organisations_provider_with_the_keyboard(
     keyboard_sso_sign_in(page, fabrikam, "dana@fabrikam.example", None)
     expect(page).to_have_url(f"{fabrikam.base}/p/enterprise/")
 
-    # Refused at the provider's word: the reason is on the page, and the way back is a link.
-    keyboard_sign_out(page)
-    keyboard_sso_sign_in(page, fabrikam, "olga@fabrikam.example", "mallory@elsewhere.example")
+
+def test_a_refused_provider_sign_in_is_explained_with_the_keyboard(
+    page: Page,
+    fabrikam: Setting,  # noqa: F811
+) -> None:
+    # The provider signs in an address outside the organisation: the reason is on the page,
+    # and the way back is a link.
+    keyboard_sso_sign_in(page, fabrikam, "dana@fabrikam.example", "mallory@elsewhere.example")
     expect(page.get_by_test_id("sso-refused-message")).to_contain_text(
         "mallory@elsewhere.example is not an address of Fabrikam Telecom"
     )
-    tab_to(page, page.get_by_role("main").get_by_role("link").first)
+    assert not PartnerMembership.objects.filter(user__email="mallory@elsewhere.example").exists()
+    tab_to(page, page.get_by_role("link", name="Back to sign-in"))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
