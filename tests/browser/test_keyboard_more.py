@@ -1,7 +1,8 @@
-"""The rest of the browser tests' journeys with the keyboard only (issue #13): signing in through
-the organisation's OIDC provider, the outbox retry, the self-service pages (invoices, a
-subscription's change and cancellation, /account/), the redirect to one's own portal, a staff
-member's authenticator set-up and the registration form's kept files and company contacts.
+"""The rest of the browser tests' journeys with the keyboard only (issue #13): signing in
+through the organisation's OIDC provider, the outbox retry, the self-service pages (invoices, a
+customer's details, a subscription's change and cancellation, /account/), the redirect to one's
+own portal, a staff member's authenticator set-up and the registration form's kept files and
+company contacts.
 
 As in test_keyboard.py: focus moves with Tab (Shift+Tab), radios with the arrow keys, a closed
 select picks the option typed, controls act on Enter or Space, text is typed; nothing is clicked
@@ -284,6 +285,47 @@ def test_a_subscription_changed_then_cancelled_with_the_keyboard(
     expect(page.get_by_test_id("subscription-status")).to_contain_text("ends on")
     cancel = Order.objects.get(type=OrderType.CANCEL)
     assert cancel.cancel_reason == "Closing the branch"
+
+
+def test_a_customers_details_corrected_with_the_keyboard(
+    page: Page,
+    live_server: object,
+    demo: tuple,  # noqa: F811
+    fakes: Fakes,
+) -> None:
+    partners, catalogue = demo
+    place_order(
+        organisation=partners.northwind,
+        actor=partners.users["alice"],
+        offer=catalogue.offers["STD-MONTHLY"],
+        customer_data=new_customer_data(9, company_name="Typo Ltd"),
+    )
+    base = str(live_server)
+    keyboard_sign_in(page, base, "alice@northwind.example")
+    tab_to(page, page.get_by_role("link", name="Customers").first)
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_role("link", name="Typo Ltd"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_test_id("edit-customer"))
+    page.keyboard.press("Enter")
+
+    tab_to(page, page.get_by_label("Company name"))
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type("Tipo Ltd")
+    tab_to(page, page.get_by_label("City"))
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.press("Delete")
+    tab_to(page, page.get_by_test_id("save-details"))
+    page.keyboard.press("Enter")
+    # Refused (no city), what was typed kept; the city typed, saved.
+    expect(page.get_by_test_id("error-city")).to_be_visible()
+    expect(page.get_by_label("Company name")).to_have_value("Tipo Ltd")
+    type_into(page, page.get_by_label("City"), "Bristol")
+    tab_to(page, page.get_by_test_id("save-details"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("customer-name")).to_have_text("Tipo Ltd")
+    account = [a for a in fakes.state("zuora")["accounts"] if a.get("Name") == "Tipo Ltd"]
+    assert len(account) == 1
 
 
 def test_an_end_customer_downloads_an_invoice_with_the_keyboard(
