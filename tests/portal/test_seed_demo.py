@@ -121,8 +121,9 @@ def test_seed_demo_says_when_the_fakes_cannot_be_reached(settings: Any) -> None:
 def test_seed_demo_sums_up_its_notification_emails_in_one_line(
     migration_data: None, settings: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Its tasks run in process (no broker): the registrations' notifications are written to
-    MAIL_DIR, and the terminal gets one line for them all instead of each message."""
+    """Its tasks run in process (no broker): the registrations' notifications (to the
+    partners, and to the agent of what partners submit and comment) are written to MAIL_DIR,
+    and the terminal gets one line for them all instead of each message."""
     settings.MAIL_DIR = tmp_path
     settings.MAILERS = {
         "default": {
@@ -136,11 +137,11 @@ def test_seed_demo_sums_up_its_notification_emails_in_one_line(
     lines = out.getvalue().splitlines()
     assert lines[:2] == [
         "Demo data ready.",
-        "12 notification emails (to alice@northwind.example, bob@contoso.example, "
-        f"sam@northwind.example) are in {tmp_path}/, not printed here.",
+        "18 notification emails (to agent@vendor.example, alice@northwind.example, "
+        f"bob@contoso.example, sam@northwind.example) are in {tmp_path}/, not printed here.",
     ]
     kept = "".join(path.read_text() for path in tmp_path.iterdir())
-    assert kept.count("Message-ID:") == 12
+    assert kept.count("Message-ID:") == 18
     # What reaches the terminal's handlers: nothing of the messages, nor a line per task.
     shown = {record.name for record in caplog.records}
     assert "portal.mail" not in shown
