@@ -38,6 +38,9 @@ def _flag(name: str, default: bool) -> bool:
 
 bind = ["0.0.0.0:8000"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# A sync worker is killed when one request outlasts this. The largest organisation's invoice CSV
+# (1M rows, streamed) takes about 97 s to send; gunicorn's default of 30 s cut it off.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
 accesslog = None
 logconfig_dict = logging_config(
     json=_flag("LOG_JSON", default=not _flag("DEBUG", default=False)),

@@ -194,3 +194,28 @@ def test_redis_url_makes_celery_use_redis() -> None:
     assert values["broker"] == "redis://127.0.0.1:6379/0"
     assert values["eager"] is False
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_gunicorn_lets_the_largest_export_finish_and_reads_its_timeout_from_the_environment() -> (
+    None
+):
+    # The largest organisation's invoice CSV streams for about 97 s; gunicorn's own default
+    # (30 s) killed the worker half way. Read in a process of its own, as gunicorn reads it
+    # (the file sets PROMETHEUS_MULTIPROC_DIR in the environment of whoever loads it).
+    root = Path(__file__).resolve().parents[2]
+    read = "import runpy; print(runpy.run_path('portal/gunicorn_conf.py')['timeout'])"
+
+    def timeout(**env: str) -> int:
+        environment = {k: v for k, v in os.environ.items() if k != "GUNICORN_TIMEOUT"} | env
+        result = subprocess.run(  # noqa: S603  # our own interpreter on our own file
+            [sys.executable, "-c", read],
+            cwd=root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(result.stdout)
+
+    assert timeout() == 180
+    assert timeout(GUNICORN_TIMEOUT="600") == 600
