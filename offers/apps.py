@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OffersConfig(AppConfig):
     name = "offers"
-    verbose_name = "Offers"
+    verbose_name = _("Offers")

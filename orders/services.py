@@ -234,7 +234,9 @@ def _order_for_key(*, partner: PartnerOrganisation, idempotency_key: uuid.UUID) 
 def _key_is_partners(*, partner: PartnerOrganisation, organisation_id: int | None) -> None:
     if organisation_id != partner.pk:
         # A key is a random UUID minted for one form; another tenant's key is never legitimate.
-        raise ValidationError("This checkout form is not valid any more. Please start again.")
+        raise ValidationError(
+            gettext("This checkout form is not valid any more. Please start again.")
+        )
 
 
 def _check(
@@ -249,27 +251,33 @@ def _check(
 ) -> Customer | CustomerData:
     """Validate the order's inputs and return the buyer: an existing customer or new data."""
     if not checked.offer_available:
-        raise ValidationError("This offer is not available to your organisation.")
+        raise ValidationError(gettext("This offer is not available to your organisation."))
     currency_problem = offer_currency_problem(offer=offer, partner=partner)
     if currency_problem:
         raise ValidationError(currency_problem)
     if quantity < MIN_QUANTITY:
-        raise ValidationError(f"The quantity must be at least {MIN_QUANTITY}.")
+        raise ValidationError(
+            gettext("The quantity must be at least %(minimum)d.") % {"minimum": MIN_QUANTITY}
+        )
     if quantity > MAX_QUANTITY:
-        raise ValidationError(f"The quantity must be at most {MAX_QUANTITY}.")
+        raise ValidationError(
+            gettext("The quantity must be at most %(maximum)d.") % {"maximum": MAX_QUANTITY}
+        )
     if not start_date_allowed(start_date):
-        raise ValidationError("The start date cannot be in the past.")
+        raise ValidationError(gettext("The start date cannot be in the past."))
     if customer is not None:
         if customer_data is not None:
-            raise ValidationError("Choose an existing customer or enter a new one, not both.")
+            raise ValidationError(
+                gettext("Choose an existing customer or enter a new one, not both.")
+            )
         if customer.organisation_id != partner.pk:
-            raise ValidationError("This customer does not belong to your organisation.")
+            raise ValidationError(gettext("This customer does not belong to your organisation."))
         problem = _billed_in_problem(customer=customer, offer=offer, billed_in=checked.billed_in)
         if problem:
             raise ValidationError(problem)
         return customer
     if customer_data is None:
-        raise ValidationError("Choose an existing customer or enter a new one.")
+        raise ValidationError(gettext("Choose an existing customer or enter a new one."))
     if checked.email_taken:
         raise DuplicateCustomerError(customer_data.email)
     return customer_data
@@ -390,7 +398,7 @@ def customer_update(
     if existing is not None:
         return existing
     if customer.organisation_id != partner.pk:
-        raise ValidationError("This customer does not belong to your organisation.")
+        raise ValidationError(gettext("This customer does not belong to your organisation."))
     try:
         return _customer_update(
             partner=partner,
@@ -413,7 +421,7 @@ def _update_for_key(
 ) -> CustomerUpdate | None:
     update = CustomerUpdate.objects.filter(idempotency_key=idempotency_key).first()
     if update is not None and update.organisation_id != partner.pk:
-        raise ValidationError("This form is not valid any more. Please start again.")
+        raise ValidationError(gettext("This form is not valid any more. Please start again."))
     return update
 
 
@@ -438,7 +446,9 @@ def _customer_update(
     locked.email = locked.email.lower()
     after = _details(locked)
     if after == before:
-        raise ValidationError("Nothing to change: these are the customer's details already.")
+        raise ValidationError(
+            gettext("Nothing to change: these are the customer's details already.")
+        )
     if (
         after["email"] != before["email"].lower()
         and Customer.objects.filter(organisation=partner, email__iexact=locked.email)

@@ -3,14 +3,15 @@ from __future__ import annotations
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy as _
 
 from portal import scrape, views
 from selfservice import account_views
 from signin import views as signin_views
 
-admin.site.site_header = "Partner Portal administration"
-admin.site.site_title = "Partner Portal admin"
-admin.site.index_title = "Configuration"
+admin.site.site_header = _("Partner Portal administration")
+admin.site.site_title = _("Partner Portal admin")
+admin.site.index_title = _("Configuration")
 # Staff sign in through allauth (password, then TOTP), never through admin's own form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # wrap, as documented
 

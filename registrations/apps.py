@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistrationsConfig(AppConfig):
     name = "registrations"
-    verbose_name = "Registrations"
+    verbose_name = _("Registrations")

@@ -45,10 +45,13 @@ def notification_send(*, entry_id: int) -> bool:
         kwargs={"path_name": portal.path_name, "registration_id": registration.public_id},
     )
     if entry.kind == EntryKind.COMMENT:
-        subject = f"New comment on your registration “{registration.name}”"
+        subject = _("New comment on your registration “%(name)s”") % {"name": registration.name}
     else:
         state = RegistrationState(entry.to_state).label
-        subject = f"Your registration “{registration.name}”: {state}"
+        subject = _("Your registration “%(name)s”: %(state)s") % {
+            "name": registration.name,
+            "state": state,
+        }
     body = render_to_string(
         "registrations/email/activity.txt",
         {

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SelfserviceConfig(AppConfig):
     name = "selfservice"
-    verbose_name = "Self-service"
+    verbose_name = _("Self-service")

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SigninConfig(AppConfig):
     """No models: an app only so that ``ready()`` connects the auth-log receivers."""
 
     name = "signin"
-    verbose_name = "Sign-in"
+    verbose_name = _("Sign-in")
 
     def ready(self) -> None:
         # ready() is Django's hook for connecting signal receivers: the module reads models,

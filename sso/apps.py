@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SsoConfig(AppConfig):
     name = "sso"
-    verbose_name = "Partner sign-in (SSO)"
+    verbose_name = _("Partner sign-in (SSO)")

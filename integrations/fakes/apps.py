@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FakesConfig(AppConfig):
@@ -11,4 +12,4 @@ class FakesConfig(AppConfig):
 
     name = "integrations.fakes"
     label = "fakes"
-    verbose_name = "Fake Zuora and Salesforce"
+    verbose_name = _("Fake Zuora and Salesforce")
