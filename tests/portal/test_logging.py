@@ -171,9 +171,20 @@ def test_a_task_no_request_sent_logs_with_its_own_id(worker: tuple[CeleryWorker,
 def test_the_development_provider_logs_in_the_portals_zone_and_format(tmp_path: Path) -> None:
     provider = DevIdp(tmp_path)
     provider.start()  # until its discovery document answers
-    provider.stop()
-    lines = provider.log_path.read_text().splitlines()
-    line = next(line for line in lines if "openid-configuration HTTP" in line and " 200 " in line)
+    try:
+        # runserver writes the request's line after the answer has gone: wait for it.
+        deadline = time.monotonic() + 20
+        line = ""
+        while not line and time.monotonic() < deadline:
+            lines = provider.log_path.read_text().splitlines()
+            line = next(
+                (row for row in lines if "openid-configuration HTTP" in row and " 200 " in row), ""
+            )
+            if not line:
+                time.sleep(0.1)
+    finally:
+        provider.stop()
+    assert line, "the provider wrote no line for the discovery request"
     stamp, level, logger, rid, message = line.split(" ", 4)
     assert (level, logger, rid) == ("INFO", "django.server", "[-]")
     assert message.startswith('"GET /o/.well-known/openid-configuration HTTP/1.1" 200')
