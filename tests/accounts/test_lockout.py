@@ -28,7 +28,7 @@ def fail_five_times(client: Client, email: str) -> None:
 
 
 def signed_in(response: object) -> bool:
-    return bool(response.wsgi_request.user.is_authenticated)  # type: ignore[attr-defined]
+    return bool(response.wsgi_request.user.is_authenticated)  # type: ignore[attr-defined]  # the test client sets wsgi_request
 
 
 def test_a_known_person_locked_for_the_attacker_still_signs_in_elsewhere(world: World) -> None:

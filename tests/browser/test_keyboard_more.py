@@ -116,7 +116,7 @@ def keyboard_sso_sign_in(page: Page, setting: Setting, typed: str, at_idp: str |
 
 def test_sign_in_through_the_organisations_provider_with_the_keyboard(
     page: Page,
-    fabrikam: Setting,  # noqa: F811
+    fabrikam: Setting,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     keyboard_sso_sign_in(page, fabrikam, "dana@fabrikam.example", "dana@fabrikam.example")
     expect(page).to_have_url(f"{fabrikam.base}/p/enterprise/")
@@ -131,7 +131,7 @@ def test_sign_in_through_the_organisations_provider_with_the_keyboard(
 
 def test_a_refused_provider_sign_in_is_explained_with_the_keyboard(
     page: Page,
-    fabrikam: Setting,  # noqa: F811
+    fabrikam: Setting,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     # The provider signs in an address outside the organisation: the reason is on the page,
     # and the way back is a link.
@@ -150,7 +150,7 @@ def test_an_agent_retries_a_failed_push_with_the_keyboard(
     page: Page,
     browser: Browser,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
     fakes: Fakes,
 ) -> None:
     partners, catalogue = demo
@@ -196,7 +196,7 @@ def test_an_agent_retries_a_failed_push_with_the_keyboard(
 def test_invoices_filtered_sorted_and_exported_with_the_keyboard(
     page: Page,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     partners, _catalogue = demo
     northwind = Tenant(
@@ -246,7 +246,7 @@ def open_subscription(page: Page, base: str, company: str) -> None:
 def test_a_subscription_changed_then_cancelled_with_the_keyboard(
     page: Page,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     partners, catalogue = demo
     order = place_order(
@@ -290,7 +290,7 @@ def test_a_subscription_changed_then_cancelled_with_the_keyboard(
 def test_a_customers_details_corrected_with_the_keyboard(
     page: Page,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
     fakes: Fakes,
 ) -> None:
     partners, catalogue = demo
@@ -331,7 +331,7 @@ def test_a_customers_details_corrected_with_the_keyboard(
 def test_an_end_customer_downloads_an_invoice_with_the_keyboard(
     page: Page,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     partners, catalogue = demo
     place_order(
@@ -356,7 +356,7 @@ def test_an_end_customer_downloads_an_invoice_with_the_keyboard(
 def test_brought_to_ones_own_portal_and_told_why_with_the_keyboard(
     page: Page,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     base = str(live_server)
     keyboard_sign_in(page, base, "alice@northwind.example", "/p/smb/registrations/")
@@ -380,7 +380,7 @@ def test_brought_to_ones_own_portal_and_told_why_with_the_keyboard(
 def test_staff_set_up_the_authenticator_with_the_keyboard(
     page: Page,
     live_server: object,
-    new_staff: User,  # noqa: F811
+    new_staff: User,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     base = str(live_server)
     page.goto(f"{base}{TARGET}")
@@ -413,7 +413,7 @@ def test_staff_set_up_the_authenticator_with_the_keyboard(
 def test_a_kept_file_is_removed_or_kept_with_the_keyboard(
     page: Page,
     live_server: object,
-    companies: partners_demo.PartnersDemo,  # noqa: F811
+    companies: partners_demo.PartnersDemo,  # noqa: F811  # the shared fixture imported above
     tmp_path: Path,
 ) -> None:
     base = str(live_server)
@@ -461,7 +461,7 @@ def test_a_kept_file_is_removed_or_kept_with_the_keyboard(
 def test_existing_contact_follows_the_company_with_the_keyboard(
     page: Page,
     live_server: object,
-    companies: partners_demo.PartnersDemo,  # noqa: F811
+    companies: partners_demo.PartnersDemo,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     base = str(live_server)
     keyboard_sign_in(page, base, "alice@northwind.example", NEW)

@@ -24,7 +24,7 @@ def test_the_invoices_sort_by_header_and_filter_without_script(
     page: Page,
     browser: Browser,
     live_server: object,
-    demo: tuple,  # noqa: F811
+    demo: tuple,  # noqa: F811  # the shared fixture imported above
 ) -> None:
     partners, _catalogue = demo
     northwind = Tenant(
