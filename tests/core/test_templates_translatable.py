@@ -38,7 +38,11 @@ RAW_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 
 def project_templates() -> list[str]:
     listed = subprocess.run(  # noqa: S603 - fixed arguments, no user input
-        [GIT, "ls-files", "*.html"], cwd=ROOT, check=True, capture_output=True, text=True
+        [GIT, "ls-files", "*.html", "*/templates/*.txt"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     return sorted(path for path in listed if not path.startswith(EXCLUDED_PREFIXES))
 

@@ -158,6 +158,27 @@ def test_registering_user_is_emailed_on_decisions(
         assert "Tell us the seat count." in message.body
 
 
+def test_the_rejection_email_says_it_in_whole_sentences(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Its text is translatable (each sentence one message); this is the English reader's.
+    registration = make_registration(world.a1, by=world.a1.member, state="in_review")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_reject(
+            registration=registration, actor=world.agent, reason="Out of territory."
+        )
+    [message] = mail.outbox
+    name = world.a1.member.first_name or world.a1.member.email
+    assert message.body.splitlines()[:5] == [
+        f"Hello {name},",
+        "",
+        f"Your opportunity registration “{registration.name}” has been rejected.",
+        "",
+        "Reason: Out of territory.",
+    ]
+    assert message.body.rstrip().endswith("Partner Portal")
+
+
 def test_registering_user_is_emailed_when_an_agent_comments(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
