@@ -529,4 +529,4 @@ METRICS_ALLOWED_NETWORKS = env.list(
 # The Celery worker's own metrics server (its task counters): 0 is none. It listens on all
 # addresses by default (WORKER_METRICS_ADDRESS): publish the port to the internal network only.
 WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
-WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - internal
+WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104  # the worker's metrics port, published to the internal network only

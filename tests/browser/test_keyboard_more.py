@@ -44,7 +44,7 @@ from tests.browser.test_sso_oidc import (  # noqa: F401  # the fixtures, shared
 )
 from tests.browser.test_staff_first_sign_in import (
     TARGET,
-    new_staff,  # noqa: F401  # the fixture
+    new_staff,  # noqa: F401  # the fixture, shared
 )
 from tests.factories import new_customer_data, place_order, subscription_of
 from tests.integrations.helpers import zuora_records

@@ -99,7 +99,7 @@ def gunicorn() -> Iterator[int]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REQUEST_BODY_MAX_SIZE", None)  # the default limit, as deployed
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+    process = subprocess.Popen(  # noqa: S603  # our interpreter, fixed arguments
         [
             *(sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py", "portal.wsgi"),
             *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"),

@@ -37,7 +37,7 @@ RAW_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 
 
 def project_templates() -> list[str]:
-    listed = subprocess.run(  # noqa: S603 - fixed arguments, no user input
+    listed = subprocess.run(  # noqa: S603  # fixed arguments, no user input
         [GIT, "ls-files", "*.html", "*/templates/*.txt"],
         cwd=ROOT,
         check=True,

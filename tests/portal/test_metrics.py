@@ -190,7 +190,7 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
     program = str(Path(sys.executable).parent / "gunicorn")
     workers, bind = ["--workers", "2"], ["--bind", f"127.0.0.1:{port}"]
     with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own gunicorn and arguments
+        process = subprocess.Popen(  # noqa: S603  # our own gunicorn and arguments
             [program, "-c", "portal/gunicorn_conf.py", "portal.wsgi", *workers, *bind],
             cwd=ROOT,
             env=gunicorn_env(multiproc),
