@@ -68,6 +68,7 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
             "CELERY_TASK_ALWAYS_EAGER",
             "LOG_JSON",
             "METRICS_ALLOWED_NETWORKS",
+            "DATABASE_PREPARED_STATEMENTS",
         }
     }
     return subprocess.run(  # noqa: S603  # our own interpreter and manage.py
@@ -189,11 +190,27 @@ def test_database_url_selects_postgresql() -> None:
     assert values["engine"] == "django.db.backends.postgresql"
 
 
+PRINT_DATABASE_OPTIONS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+)
+
+
+def test_postgresql_prepares_statements_unless_told_not_to() -> None:
+    url = "postgres://postgres@127.0.0.1:5432/x"
+    prepared = settings_with(PRINT_DATABASE_OPTIONS, DEBUG="1", DATABASE_URL=url)
+    assert prepared == {"server_side_binding": True, "prepare_threshold": 5}
+    off = settings_with(
+        PRINT_DATABASE_OPTIONS, DEBUG="1", DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0"
+    )
+    assert off == {}
+
+
 def test_redis_url_makes_celery_use_redis() -> None:
     values = settings_with(DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0")
     assert values["broker"] == "redis://127.0.0.1:6379/0"
     assert values["eager"] is False
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "core.cache.KeptClientRedisCache"
 
 
 def test_gunicorn_lets_the_largest_export_finish_and_reads_its_timeout_from_the_environment() -> (
