@@ -78,38 +78,46 @@ def contacts_of_company(
     )
 
 
-# The distinct company names of the registrations of some organisations (or directions), read
-# as a loose index scan: one probe of the (organisation | direction, company_name, id) index a
-# name, instead of every row of the tenant (PostgreSQL 15 has no skip scan). ``%(column)s`` is
-# one of the two below, never user input.
+# The distinct company names of the registrations of some organisations (or directions), or of
+# one person's registrations in their organisation, read as a loose index scan: one probe of
+# the (organisation | direction [, created_by], company_name, id) index a name, instead of every
+# row of the tenant (PostgreSQL 15 has no skip scan). ``%(owner)s`` is one of the conditions
+# below, never user input; ``%%(owner_ids)s`` and ``%%(created_by)s`` are the query's parameters.
 _COMPANY_NAMES_SQL = """
 WITH RECURSIVE names(owner, name) AS (
     SELECT owner, (
         SELECT company_name FROM %(table)s
-        WHERE %(column)s = owner ORDER BY company_name LIMIT 1
-    ) FROM unnest(%%s::bigint[]) AS owner
+        WHERE %(owner)s ORDER BY company_name LIMIT 1
+    ) FROM unnest(%%(owner_ids)s::bigint[]) AS owners(owner)
     UNION ALL
     SELECT names.owner, (
         SELECT company_name FROM %(table)s
-        WHERE %(column)s = names.owner AND company_name > names.name
+        WHERE %(owner)s AND company_name > names.name
         ORDER BY company_name LIMIT 1
     ) FROM names WHERE names.name IS NOT NULL
 )
 SELECT DISTINCT name FROM names WHERE name IS NOT NULL ORDER BY name
 """
-_COMPANY_NAME_OWNERS = {"organisation": "organisation_id", "direction": "direction_id"}
+_COMPANY_NAME_OWNERS = {
+    "organisation": "organisation_id = owner",
+    "direction": "direction_id = owner",
+    "creator": "organisation_id = owner AND created_by_id = %%(created_by)s",
+}
 
 
-def registration_company_names(*, by: str, ids: list[int]) -> list[tuple[str, str]]:
+def registration_company_names(
+    *, by: str, ids: list[int], created_by: int | None = None
+) -> list[tuple[str, str]]:
     """The company filter's options: every company name the registrations of these
-    organisations (``by="organisation"``) or directions (``by="direction"``) carry, once,
-    in order, proposed new companies included."""
+    organisations (``by="organisation"``) or directions (``by="direction"``) carry, or those
+    one person created in their organisation (``by="creator"``, ``ids`` the organisation),
+    once, in order, proposed new companies included."""
     sql = _COMPANY_NAMES_SQL % {
         "table": connection.ops.quote_name(OpportunityRegistration._meta.db_table),
-        "column": _COMPANY_NAME_OWNERS[by],
+        "owner": _COMPANY_NAME_OWNERS[by] % {"created_by": "%(created_by)s"},
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids])
+        cursor.execute(sql, {"owner_ids": ids, "created_by": created_by})
         return [(name, name) for (name,) in cursor.fetchall()]
 
 
@@ -136,26 +144,18 @@ def registration_list(
         choices={"representative": representatives_for_partner(partner=partner)},
         # The names of the rows the user may see: a member's own registrations name only the
         # companies they registered (a colleague's proposed company is not theirs to see).
-        options={"company": _company_names_of(registrations, partner=partner, scope=scope)},
+        options={"company": _company_names_of(partner=partner, user=user, scope=scope)},
     )
     return Filtered(rows=filterset.qs, form=filterset.form)
 
 
 def _company_names_of(
-    registrations: QuerySet[OpportunityRegistration], *, partner: PartnerOrganisation, scope: Scope
+    *, partner: PartnerOrganisation, user: User, scope: Scope
 ) -> Callable[[], list[tuple[str, str]]]:
     if scope is Scope.ALL:
         return lambda: registration_company_names(by="organisation", ids=[partner.pk])
-
-    def own() -> list[tuple[str, str]]:
-        # One person's registrations: few enough to read their names from the
-        # (organisation, created_by, ...) index's rows.
-        names = (
-            registrations.order_by("company_name").values_list("company_name", flat=True).distinct()
-        )
-        return [(name, name) for name in names]
-
-    return own
+    # A member's own registrations: a colleague's proposed company is not theirs to see.
+    return lambda: registration_company_names(by="creator", ids=[partner.pk], created_by=user.pk)
 
 
 def _visible_to(

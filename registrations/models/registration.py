@@ -198,6 +198,21 @@ class OpportunityRegistration(models.Model):
             models.Index(
                 fields=["organisation", "company_name", "id"], name="reg_org_company_name"
             ),
+            # "My registrations" sorted by name, by closure and by company, and its company
+            # filter's names (a loose index scan: selectors.registration_company_names): a
+            # member may have 100,000s of rows, and the organisation's index walks past every
+            # colleague's row before the first of theirs (120,000 at 500k rows: 104 ms).
+            models.Index(
+                fields=["organisation", "created_by", "name", "id"], name="reg_org_mine_name"
+            ),
+            models.Index(
+                fields=["organisation", "created_by", "expected_close_date", "id"],
+                name="reg_org_mine_close",
+            ),
+            models.Index(
+                fields=["organisation", "created_by", "company_name", "id"],
+                name="reg_org_mine_company",
+            ),
             # The partner-representative filter.
             models.Index(
                 fields=["organisation", "representative", "-created_at"],
