@@ -495,9 +495,14 @@ def median_of(page: Page, key: str, figure: str) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def ratio(mine: float, theirs: float) -> float:
+    """``mine / theirs``; nan when the floor has no figure (no request finished in time)."""
+    return mine / theirs if theirs else float("nan")
+
+
 def ratios(page: Page) -> tuple[float, float]:
-    median = median_of(page, "product_1", "p50_us") / median_of(page, "floor_1", "p50_us")
-    rate = median_of(page, "product_8", "rps") / median_of(page, "floor_8", "rps")
+    median = ratio(median_of(page, "product_1", "p50_us"), median_of(page, "floor_1", "p50_us"))
+    rate = ratio(median_of(page, "product_8", "rps"), median_of(page, "floor_8", "rps"))
     return median, rate
 
 

@@ -225,11 +225,13 @@ def invoices(request: HttpRequest, org: int, portal: str) -> HttpResponseBase:
     customer = get.get("customer", "")
     if customer:
         params["customer"] = customer
+        # One set of ids from the two customer indexes, as the product reads it (an OR of the
+        # two conditions reads every invoice of the partner: 2.3 s for a million).
         where += (
-            " AND (i.customer_id = (SELECT id FROM orders_customer WHERE public_id = %(customer)s"
-            " AND organisation_id = %(org)s) OR i.id IN (SELECT invoice_id FROM"
-            " orders_invoiceitem WHERE customer_id = (SELECT id FROM orders_customer WHERE"
-            " public_id = %(customer)s AND organisation_id = %(org)s)))"
+            " AND i.id IN (SELECT id FROM orders_invoice WHERE customer_id = (SELECT id FROM"
+            " orders_customer WHERE public_id = %(customer)s AND organisation_id = %(org)s)"
+            " UNION SELECT invoice_id FROM orders_invoiceitem WHERE customer_id = (SELECT id"
+            " FROM orders_customer WHERE public_id = %(customer)s AND organisation_id = %(org)s))"
         )
     if get.get("export") == "csv":
         return _csv(
