@@ -37,6 +37,7 @@ def test_alice_orders_for_a_new_customer(
     expect(page.get_by_role("heading", name="Premium plans")).to_be_visible()
     page.get_by_role("link", name="Order Premium, monthly").click()
     expect(page.get_by_role("heading", name="Partner checkout")).to_be_visible()
+    page.wait_for_load_state()  # checkout.js has run
 
     # No customers yet: the new-customer fields are shown, the existing-customer picker hidden.
     expect(page.get_by_label("Company name")).to_be_visible()

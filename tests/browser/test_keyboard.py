@@ -100,6 +100,7 @@ def keyboard_sign_in(page: Page, base: str, email: str, next_path: str = "/") ->
     type_into(page, page.get_by_label("Password"), demo.DEMO_PASSWORD)
     tab_to(page, page.get_by_role("button", name="Sign In"))
     page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # and the page's scripts ran
 
 
 @pytest.fixture
@@ -139,6 +140,7 @@ def test_register_an_opportunity_with_the_keyboard(
     tab_to(page, page.get_by_role("link", name="Register an opportunity"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Register an opportunity")).to_be_visible()
+    page.wait_for_load_state()  # registration-form.js has run
 
     type_into(page, page.locator("#id_name"), "Keyboard deal")
     tab_to(page, page.get_by_label("New company"))

@@ -25,6 +25,9 @@ def sign_in(page: Page, base: str, email: str, next_path: str = "/") -> None:
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    # The landing page's scripts (htmx among them) run before the test acts on it: a change
+    # made before they attach their listeners would be lost (wait_for_url waits for "load").
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_alice_lands_on_her_portal_and_cannot_enter_another(

@@ -44,6 +44,7 @@ def test_alice_registers_the_agent_qualifies_alice_sees_the_opportunity(
     ).click()
     page.get_by_role("link", name="Register an opportunity").click()
     expect(page.get_by_role("heading", name="Register an opportunity")).to_be_visible()
+    page.wait_for_load_state()  # registration-form.js and htmx have run
 
     # The conditional fields follow the checkboxes.
     company_name = page.get_by_label("Company name")

@@ -68,6 +68,7 @@ def test_alice_filters_sorts_and_exports_the_invoices(
     sign_in(page, base, "alice@northwind.example")
     page.get_by_role("link", name="Invoices").first.click()
     expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+    page.wait_for_load_state()  # htmx is listening before a filter changes
     rows = page.get_by_test_id("invoice-row")
     expect(rows).to_have_count(3)
 
