@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BaseCSVWidget
 
-from core.widgets import FastSelect
+from core.widgets import FastSelect, ValuesChoiceField
 
 
 class CSVFastSelect(BaseCSVWidget, FastSelect):
@@ -113,7 +113,8 @@ class BootstrapFilterSet(django_filters.FilterSet):
 
     ``choices`` maps a ``ModelChoiceFilter``'s name to the queryset its options (and the values
     it accepts) come from: the selector builds them from what the tenant may see. ``options``
-    maps an ``OptionFilter``'s name to the (value, label) pairs its select offers.
+    maps an ``OptionFilter``'s name to the (value, label) pairs its select offers, or a
+    ``ValuesChoiceField``'s to the (key, label) pairs drawn instead of reading its queryset.
     """
 
     def __init__(
@@ -128,9 +129,15 @@ class BootstrapFilterSet(django_filters.FilterSet):
         for name, models in (choices or {}).items():
             self.filters[name].queryset = models
         for name, read in (options or {}).items():
+            field = self.form.fields[name]
+            if isinstance(field, ValuesChoiceField):
+                # A model choice: the options drawn from ``read``, the value checked against
+                # the queryset handed in ``choices``.
+                field.options = read
+                continue
             empty = self.filters[name].empty_label
             # A callable: Django's select reads it only when it renders.
-            self.form.fields[name].widget.choices = _with_empty(empty, read)
+            field.widget.choices = _with_empty(empty, read)
         for field in self.form.fields.values():
             if type(field.widget) is forms.Select:
                 # Rendered in Python: Django's per-option templates cost ~0.15 ms an option.
@@ -150,6 +157,52 @@ class BootstrapFilterSet(django_filters.FilterSet):
                 widget.attrs["class"] = "form-select form-select-sm"
             else:
                 widget.attrs["class"] = "form-control form-control-sm"
+
+
+def filter_fields_html(form: forms.Form) -> SafeString:
+    """The filter form's fields, each in its grid cell with its label and errors, built in
+    Python (the same HTML as a template loop over the bound fields, at a fraction of its cost:
+    the loop, ``BoundField.as_widget`` and its ``required`` probe, which reads every option of
+    a select, cost ~2 ms a list page). ``q`` is the search box."""
+    cells = []
+    for field in form:
+        widget = field.field.widget
+        width = (
+            "col-md-6 col-lg-4" if isinstance(widget, forms.MultiWidget) else "col-sm-6 col-lg-3"
+        )
+        id_ = escape(field.id_for_label or "")
+        errors = field.errors
+        if field.name == "q":
+            value = escape(str(field.value() or ""))
+            control = (
+                f'<input type="search" name="q" id="{id_}" value="{value}"'
+                ' class="form-control form-control-sm">'
+            )
+        else:
+            if field.help_text:  # Django's path adds the aria-describedby that names it
+                rendered = field.as_widget()
+            else:
+                attrs: dict[str, Any] = {"id": field.auto_id} if field.auto_id else {}
+                if field.field.required:
+                    attrs["required"] = True
+                if field.field.disabled:
+                    attrs["disabled"] = True
+                if errors:
+                    attrs["aria-invalid"] = "true"
+                    if field.auto_id:
+                        attrs["aria-describedby"] = f"{field.auto_id}_error"
+                rendered = widget.render(field.html_name, field.value(), attrs, form.renderer)
+            control = f'<div class="d-flex gap-1 align-items-center filter-range">{rendered}</div>'
+        shown = "".join(
+            f'<div class="invalid-feedback d-block">{escape(str(e))}</div>' for e in errors
+        )
+        if shown and field.auto_id:  # what the control's aria-describedby names
+            shown = f'<div id="{escape(field.auto_id)}_error">{shown}</div>'
+        cells.append(
+            f'<div class="{width}"><label class="form-label small mb-1" for="{id_}">'
+            f"{escape(str(field.label))}</label>{control}{shown}</div>"
+        )
+    return mark_safe("".join(cells))  # noqa: S308  # every value, label and error is escaped
 
 
 def _with_empty(empty: str | Promise, read: Options) -> Callable[[], list[tuple[str, Any]]]:

@@ -81,6 +81,8 @@ class Column[M: Model]:
     blank: str = ""
     # The cell links to the row's own page (``list_response``'s ``row_url``).
     link: bool = False
+    # HTML after the cell's content and its link (a marker next to a linked name), escaped.
+    after: Callable[[M], str] | None = None
     cell_class: str = ""  # the table cell's classes besides the numeric alignment
     # ``in_export=False``: shown, not exported (a link to the row's file, say).
     in_export: bool = True
@@ -154,6 +156,8 @@ def table_rows[M: Model](
                 content = text(value) if value not in (None, "") else column.blank
             if column.link and row_url is not None:
                 content = f'<a href="{escape(row_url(row))}">{content}</a>'
+            if column.after is not None:
+                content += column.after(row)
             parts.append(f"{opening}{content}</td>")
         parts.append("</tr>")
         lines.append("".join(parts))

@@ -7,12 +7,14 @@ together (measured with bench/registration_lists.py). This widget builds the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.utils import flatatt
+from django.utils.choices import CallableChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -22,6 +24,10 @@ class ValuesChoiceField(forms.ModelChoiceField):
     partner's 200 companies cost 200 model instances a page otherwise)."""
 
     label_fields: tuple[str, ...] = ()
+    # (key, label) pairs handed in by the selector (a cached list: core.filters'
+    # ``BootstrapFilterSet(options=...)``), read instead of the queryset when the select is
+    # drawn; the queryset still validates the value asked for.
+    options: Callable[[], Sequence[tuple[str, str]]] | None = None
 
     def label_from_values(self, *values: Any) -> str:
         return " ".join(str(value) for value in values)
@@ -55,6 +61,10 @@ class FastSelect(forms.Select):
 
     def _flat_choices(self) -> list[tuple[Any, Any]]:
         choices: Any = self.choices
+        if isinstance(choices, CallableChoiceIterator):
+            # Options handed in by a callable (core.filters.OptionFilter) are (value, label)
+            # pairs already: read them without Django's normalising generator around each.
+            choices = choices.func()
         if isinstance(choices, ModelChoiceIterator):
             # Django iterates a model choice list with QuerySet.iterator(): on PostgreSQL a
             # server-side cursor, three round trips (DECLARE, FETCH, CLOSE) for a short list.
@@ -83,6 +93,8 @@ class FastSelect(forms.Select):
 
 def choices_values(field: ValuesChoiceField) -> list[tuple[str, str]]:
     """The field's options from one values query: (key, label) pairs."""
+    if field.options is not None:
+        return list(field.options())
     if field.queryset is None:
         return []
     key = field.to_field_name or "pk"

@@ -182,12 +182,16 @@ class PartnerPortalAdmin(GuardedModelAdmin):
 
     @admin.action(description=_("Activate selected portals"))
     def activate(self, request: HttpRequest, queryset: QuerySet[PartnerPortal]) -> None:
-        n = queryset.update(is_active=True)
+        n = services.portals_set_active(
+            portal_ids=list(queryset.values_list("pk", flat=True)), active=True
+        )
         self.message_user(request, _("%(n)d portal(s) activated.") % {"n": n}, messages.SUCCESS)
 
     @admin.action(description=_("Deactivate selected portals"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[PartnerPortal]) -> None:
-        n = queryset.update(is_active=False)
+        n = services.portals_set_active(
+            portal_ids=list(queryset.values_list("pk", flat=True)), active=False
+        )
         self.message_user(request, _("%(n)d portal(s) deactivated.") % {"n": n}, messages.SUCCESS)
 
 

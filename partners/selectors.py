@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
 from accounts.models import User
+from core.generations import cached_under, generation_renew
 from partners.models import PartnerMembership, PartnerPortal, SystemProperty
 
 PORTAL_CONTEXT_PROPERTY = "portals.portal_context.enable"
@@ -31,9 +32,61 @@ PARTNER_CONTEXT_RELATIONS = (
 )
 
 
+# The partner context is read from the cache: the query costs ~2.3 ms of Python a request (the
+# ORM compiles a six-table join; the database needs 0.06 ms), the cache read ~0.2 ms. A change
+# to the user renews the user's generation, a change to any membership, organisation, identity
+# provider, direction or portal the shared one (``partner_context_changed``, from the receivers
+# of partners and sso; core.generations), so the next request reads the database again.
+PARTNER_CONTEXT_TIMEOUT = 300  # seconds: the bound on a change made behind the ORM's back
+_SHARED_GENERATION = "partners:context:generation"
+
+
+def _user_generation(user_id: object) -> str:
+    return f"partners:context:generation:{user_id}"
+
+
 def user_with_partner_context(*, user_id: int | str) -> User | None:
-    """The user with their partner context (one query): what every signed-in request reads."""
-    return User.objects.select_related(*PARTNER_CONTEXT_RELATIONS).filter(pk=user_id).first()
+    """The user with their partner context: what every signed-in request reads (one cache
+    read; one query when the entry is missing or older than a change)."""
+    return cached_under(
+        f"partners:context:{user_id}",
+        (_user_generation(user_id), _SHARED_GENERATION),
+        lambda: User.objects.select_related(*PARTNER_CONTEXT_RELATIONS).filter(pk=user_id).first(),
+        timeout=PARTNER_CONTEXT_TIMEOUT,
+    )
+
+
+def partner_context_changed(*, user_id: object | None = None) -> None:
+    """Make the cached partner contexts of ``user_id`` (of everyone when None) stale."""
+    generation_renew(_SHARED_GENERATION if user_id is None else _user_generation(user_id))
+
+
+# The active members of an organisation, as the representative filters offer them: cached
+# (core.generations; the query costs ~1.3 ms of ORM for two rows), stale whenever any user or
+# membership is saved or deleted (partners.receivers).
+MEMBERS_GENERATION = "partners:members:generation"
+MEMBERS_TIMEOUT = 3600
+
+
+def active_members(*, organisation_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, first name, last name, email) of the organisation's active members, by name."""
+    return cached_under(
+        f"partners:members:{organisation_id}",
+        (MEMBERS_GENERATION,),
+        lambda: list(
+            User.objects.filter(
+                partner_membership__organisation_id=organisation_id,
+                partner_membership__is_active=True,
+            )
+            .order_by("first_name", "last_name", "email")
+            .values_list("pk", "first_name", "last_name", "email")
+        ),
+        timeout=MEMBERS_TIMEOUT,
+    )
+
+
+def members_changed() -> None:
+    generation_renew(MEMBERS_GENERATION)
 
 
 def membership_of(user: User) -> PartnerMembership | None:
@@ -56,8 +109,9 @@ def membership_of(user: User) -> PartnerMembership | None:
 def membership_for_user(*, user: User | AnonymousUser) -> PartnerMembership | None:
     """The user's membership if it and its organisation are active, else None.
 
-    Read with the user on every request (never cached in the session or elsewhere), so
-    deactivating an organisation or a membership takes effect at the user's next request.
+    Read with the user on every request (``user_with_partner_context``: a cache entry that any
+    change to them makes stale), so deactivating an organisation or a membership takes effect
+    at the user's next request.
     """
     if not isinstance(user, User):
         return None

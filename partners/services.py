@@ -6,6 +6,7 @@ from django.db import transaction
 
 from partners.models import PartnerOrganisation, PartnerPortal, PortalSection, SalesDirection
 from partners.sections import Section
+from partners.selectors import partner_context_changed
 
 
 @transaction.atomic
@@ -31,8 +32,20 @@ def portal_create(*, direction: SalesDirection, path_name: str, title: str = "")
     return portal
 
 
+@transaction.atomic
 def organisations_deactivate(*, organisation_ids: list[int]) -> int:
-    """Deactivate organisations; their members lose access at their next request."""
-    return PartnerOrganisation.objects.filter(pk__in=organisation_ids, is_active=True).update(
+    """Deactivate organisations; their members lose access at their next request (the bulk
+    update sends no signal: the cached partner contexts are made stale here)."""
+    count = PartnerOrganisation.objects.filter(pk__in=organisation_ids, is_active=True).update(
         is_active=False
     )
+    partner_context_changed()
+    return count
+
+
+@transaction.atomic
+def portals_set_active(*, portal_ids: list[int], active: bool) -> int:
+    """Activate or deactivate portals, for their partner users at their next request."""
+    count = PartnerPortal.objects.filter(pk__in=portal_ids).update(is_active=active)
+    partner_context_changed()
+    return count

@@ -14,7 +14,12 @@ from accounts.models import User
 from core.formatting import day
 from core.lists import Column, choice_label, text
 from registrations.models import Opportunity, OpportunityRegistration
-from registrations.states import OpportunityStage, OpportunityStatus, RegistrationState
+from registrations.states import (
+    OpportunityStage,
+    OpportunityStatus,
+    PartnerUpdate,
+    RegistrationState,
+)
 
 
 def _person(user: User) -> str:
@@ -106,12 +111,40 @@ REGISTRATION_COLUMNS: tuple[RegistrationColumn, ...] = (
     Column(_("Reason"), lambda r: r.state_reason, in_table=False),
 )
 
+
+def _partner_update_badge(registration: OpportunityRegistration) -> str:
+    """The queue's marker of a registration the partner changed since its agent opened it."""
+    update = registration.partner_update
+    if not update:
+        return ""
+    title = text(_("Updated by the partner since its agent last opened it"))
+    return (
+        f' <span class="badge text-bg-primary" data-testid="partner-update"'
+        f' data-update="{text(update)}" title="{title}">'
+        f"{text(choice_label(PartnerUpdate, update))}</span>"
+    )
+
+
+def _conflict_flag(registration: OpportunityRegistration) -> str:
+    if not _has_conflict(registration):
+        return ""
+    title = text(_("Another partner has an open registration or opportunity for this company"))
+    return (
+        f' <span class="badge text-bg-danger" data-testid="conflict-flag" title="{title}">'
+        f"{text(_('conflict'))}</span>"
+    )
+
+
 QUEUE_COLUMNS: tuple[RegistrationColumn, ...] = (
-    Column(_("Name"), lambda r: r.name, sort="name"),
-    Column(_("State"), lambda r: choice_label(RegistrationState, r.state)),
+    Column(_("Name"), lambda r: r.name, sort="name", link=True, after=_partner_update_badge),
+    Column(
+        _("State"),
+        lambda r: choice_label(RegistrationState, r.state),
+        html=lambda r: state_badge(r.state, choice_label(RegistrationState, r.state)),
+    ),
     Column(_("Partner"), lambda r: r.organisation.name),
-    Column(_("Company"), lambda r: r.company_name, sort="company"),
-    Column(_("Agent"), _agent),
+    Column(_("Company"), lambda r: r.company_name, sort="company", after=_conflict_flag),
+    Column(_("Agent"), _agent, blank="—"),
     _created_column(_("Created")),
     _closure_column(_("Estimated closure")),
     # The table marks it next to the company.

@@ -64,8 +64,12 @@ class PersonChoiceField(ValuesChoiceField):
         return obj.get_full_name() or obj.email
 
     def label_from_values(self, *values: Any) -> str:
-        first_name, last_name, email = values
-        return f"{first_name} {last_name}".strip() or email
+        return person_label(*values)
+
+
+def person_label(first_name: str, last_name: str, email: str) -> str:
+    """A person as the tables and the filters name them: their name, else their address."""
+    return f"{first_name} {last_name}".strip() or email
 
 
 class PersonFilter(django_filters.ModelChoiceFilter):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice_access.context import AgentContext, backoffice_view
-from core.lists import EXPORT_CSV, EXPORT_PARAMETER, list_response
+from core.lists import EXPORT_CSV, EXPORT_PARAMETER, list_response, url_for_each
 from registrations import selectors, services
 from registrations.columns import QUEUE_COLUMNS
 from registrations.forms import (
@@ -46,6 +46,7 @@ def _detail_url(registration: OpportunityRegistration) -> str:
 def queue(request: HttpRequest, agent: AgentContext) -> HttpResponseBase:
     """Registrations of the agent's directions, with the partner filters, "assigned to me",
     and counts by state; CSV with ``?export=csv``."""
+    detail = url_for_each("backoffice:registration", key="registration_id")
     return list_response(
         request,
         listing=selectors.queue_for_agent(
@@ -65,6 +66,8 @@ def queue(request: HttpRequest, agent: AgentContext) -> HttpResponseBase:
         },
         export_filename="registration-queue",
         default_sort="-created",
+        row_testid="queue-row",
+        row_url=lambda registration: detail(registration.public_id),
     )
 
 

@@ -136,7 +136,9 @@ def test_deactivated_membership_ends_the_session_and_is_refused(
     expect(page).to_have_url(f"{fabrikam.base}/p/enterprise/")
     assert role_of("erik@fabrikam.example") == PartnerRole.MEMBER
 
-    PartnerMembership.objects.filter(user__email="erik@fabrikam.example").update(is_active=False)
+    membership = PartnerMembership.objects.get(user__email="erik@fabrikam.example")
+    membership.is_active = False
+    membership.save()  # as the admin's form does
     page.reload()
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/p/enterprise/"))
 
