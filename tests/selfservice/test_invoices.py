@@ -14,6 +14,7 @@ from itertools import count
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -356,3 +357,21 @@ def test_the_table_writes_amounts_and_dates_as_the_reader_does_and_the_csv_keeps
     lines = list(csv.reader(io.StringIO(streamed(exported).decode())))
     line = next(line for line in lines if line[2] == "INV-5")
     assert (line[0], line[4]) == ("2026-03-04", "1234.50")
+
+
+@pytest.mark.parametrize("state", ["unpaid", "overdue"])
+def test_unpaid_and_overdue_pages_walk_the_unpaid_index(world: World, state: str) -> None:
+    """Overdue (due before today) is an index condition of the partial index of unpaid
+    invoices, checked in the index rather than on each skipped row (bench: 125 ms to 1.7 ms for
+    the first overdue page of a partner with 1M invoices)."""
+    rows = selectors.invoice_list(
+        partner=world.a1.organisation, filters={"state": state}, today=date(2026, 12, 3)
+    ).rows[:26]
+    sql, params = rows.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "invoice_org_unpaid_date_due" in plan
+    if state == "overdue":
+        assert re.search(r"Index Cond: .*due_date < ", plan), plan
