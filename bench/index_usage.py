@@ -120,8 +120,12 @@ def exercise(client_for: dict) -> list[tuple[str, str, int, float]]:
     # Detail pages: partner registration / opportunity, back-office registration / opportunity.
     mine = OpportunityRegistration.objects.filter(created_by__email=USERS["alice"]).first()
     opp = Opportunity.objects.filter(created_by__email=USERS["alice"]).first()
+    # One that alice, her supervisor and her direction's agent may all open (the newest
+    # registration of the table is another tenant's: a 404 reads no index of interest).
     conflicted = (
-        OpportunityRegistration.objects.filter(company__isnull=False, state="submitted")
+        OpportunityRegistration.objects.filter(
+            created_by__email=USERS["alice"], company__isnull=False, state="submitted"
+        )
         .order_by("-created_at")
         .first()
     )
