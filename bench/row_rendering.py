@@ -41,17 +41,17 @@ import django  # noqa: E402  # after the settings module is chosen
 
 django.setup()
 
-import jinja2  # noqa: E402
-import markupsafe  # noqa: E402  # Jinja2's own dependency
-from django.template import engines  # noqa: E402
-from django.urls import reverse  # noqa: E402
+import jinja2  # noqa: E402  # after django.setup()
+import markupsafe  # noqa: E402  # after django.setup(); Jinja2's own dependency
+from django.template import engines  # noqa: E402  # after django.setup()
+from django.urls import reverse  # noqa: E402  # after django.setup()
 
-from accounts.models import User  # noqa: E402
-from core.formatting import day  # noqa: E402
-from core.lists import table_rows, url_for_each  # noqa: E402
-from registrations import selectors  # noqa: E402
-from registrations.columns import REGISTRATION_COLUMNS, state_badge  # noqa: E402
-from registrations.states import RegistrationState  # noqa: E402
+from accounts.models import User  # noqa: E402  # after django.setup()
+from core.formatting import day  # noqa: E402  # after django.setup()
+from core.lists import table_rows, url_for_each  # noqa: E402  # after django.setup()
+from registrations import selectors  # noqa: E402  # after django.setup()
+from registrations.columns import REGISTRATION_COLUMNS, state_badge  # noqa: E402  # after django.setup()
+from registrations.states import RegistrationState  # noqa: E402  # after django.setup()
 
 ROWS = 25
 RUNS = 1000
