@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
+
+from core.renderers import html_text
 
 INVALID = "is-invalid"
 
@@ -40,3 +44,40 @@ class BootstrapForm(forms.Form):
             if INVALID not in classes:
                 widget.attrs["class"] = " ".join([*classes, INVALID])
             widget.attrs["aria-invalid"] = "true"
+
+
+def form_field_html(field: forms.BoundField) -> SafeString:
+    """One field's block: its label, its widget, its help text and its errors (each marked with
+    ``data-testid="error-<name>"``, what the tests find them by). A single checkbox sits before
+    its label (Bootstrap's form-check) and gets no required marker.
+
+    Built in Python: the same block as a template included once per field cost about 0.3 ms a
+    field, a sixth of the checkout page (``bench/results/pages-profile.md``).
+    """
+    checkbox = field.widget_type == "checkbox"
+    target = escape(field.id_for_label or "")
+    label = html_text(field.label)
+    if checkbox:
+        parts = [
+            f'<div class="mb-3 form-check" id="field-{escape(field.html_name)}">',
+            str(field),
+            f'<label class="form-check-label" for="{target}">{label}</label>',
+        ]
+    else:
+        marker = (
+            ' <span class="text-danger" aria-hidden="true">*</span>' if field.field.required else ""
+        )
+        parts = [
+            f'<div class="mb-3" id="field-{escape(field.html_name)}">',
+            f'<label class="form-label" for="{target}">{label}{marker}</label>',
+            str(field),
+        ]
+    if field.help_text:
+        parts.append(f'<div class="form-text">{html_text(field.help_text)}</div>')
+    name = escape(field.name)
+    parts.extend(
+        f'<div class="invalid-feedback d-block" data-testid="error-{name}">{html_text(error)}</div>'
+        for error in field.errors
+    )
+    parts.append("</div>")
+    return mark_safe("".join(parts))  # noqa: S308  # every value, label and error is escaped

@@ -46,11 +46,17 @@ class FastSelect(forms.Select):
         # The standard library's escape: Django's is wrapped for lazy strings, which costs
         # more than the escaping itself at hundreds of options. Every value is escaped.
         parts = []
+        # Most selects add no attributes to their options: skip the call per option.
+        plain = type(self).option_attrs is FastSelect.option_attrs
         for option_value, label in self._flat_choices():
             text = str(option_value)
-            extra = "".join(
-                f' {key}="{escape(str(val))}"'
-                for key, val in self.option_attrs(option_value).items()
+            extra = (
+                ""
+                if plain
+                else "".join(
+                    f' {key}="{escape(str(val))}"'
+                    for key, val in self.option_attrs(option_value).items()
+                )
             )
             mark = " selected" if text in selected else ""
             parts.append(

@@ -132,6 +132,8 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets drawn in Python, with the same HTML as Django's widget templates (core/renderers.py).
+FORM_RENDERER = "core.renderers.WidgetRenderer"
 
 # ------------------------------------------------------------------------------------------------
 # Database

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import form_field_html
 from core.lists import is_htmx, list_response, url_for_each
 from portal_access.context import PartnerContext, portal_view
 from registrations import pending_uploads, selectors, services, uploads
@@ -124,7 +125,7 @@ def registration_contacts(request: HttpRequest, ctx: PartnerContext) -> HttpResp
     when the company changes. A company the organisation may not name offers no contact,
     exactly like one that does not exist."""
     form = ContactForm(partner=ctx.organisation, company=request.GET.get("company", ""))
-    return render(request, "partials/field.html", {"field": form["contact"]})
+    return HttpResponse(form_field_html(form["contact"]))
 
 
 @require_http_methods(["GET", "POST"])
