@@ -165,6 +165,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis, cache, Celery
 # ------------------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# /readyz trusts a passing check for this many seconds in each process (portal/health.py).
+HEALTH_CHECK_INTERVAL = env.float("HEALTH_CHECK_INTERVAL", default=1.0)
 
 if REDIS_URL:
     CACHES = {

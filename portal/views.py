@@ -40,8 +40,9 @@ def livez(request: HttpRequest) -> JsonResponse:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Readiness (``/readyz``, and ``/healthz``): the database and a configured Redis answer;
-    503 takes the process out of the load balancer until they do."""
-    states = {"database": health.database_state(), "redis": health.redis_state()}
+    503 takes the process out of the load balancer until they do. A passing check is trusted
+    for ``HEALTH_CHECK_INTERVAL`` seconds (``portal.health.readiness``)."""
+    states = health.readiness()
     healthy = all(state in (health.OK, health.NOT_CONFIGURED) for state in states.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **states}, status=200 if healthy else 503

@@ -6,7 +6,15 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
+from portal import health
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _checked_afresh() -> None:
+    """Each test's first probe checks for itself (a pass is trusted for a second)."""
+    health.readiness_forget()
 
 
 def closed_port() -> int:
@@ -96,3 +104,46 @@ def test_probes_carry_no_request_id_and_write_no_access_line(client: Client, cap
         response = client.get("/livez")
     assert "X-Request-ID" not in response
     assert not [record for record in caplog.records if record.name == "portal.access"]
+
+
+def refuse(*args: object, **kwargs: object) -> None:
+    raise OperationalError("connection refused")
+
+
+def test_a_passing_check_is_trusted_for_the_interval(
+    client: Client, settings, django_assert_num_queries
+) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    settings.HEALTH_CHECK_INTERVAL = 60
+    assert client.get("/readyz").status_code == 200
+    with django_assert_num_queries(0):
+        response = client.get("/readyz")
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    # Another Redis (a changed setting) is checked for itself.
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    assert client.get("/readyz").status_code == 503
+
+
+def test_after_the_interval_an_outage_shows(client: Client, settings, monkeypatch) -> None:
+    settings.REDIS_URL = ""
+    settings.HEALTH_CHECK_INTERVAL = 0
+    assert client.get("/readyz").status_code == 200
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down: OperationalError"
+
+
+def test_a_failing_check_is_never_kept(client: Client, settings, monkeypatch) -> None:
+    settings.REDIS_URL = ""
+    settings.HEALTH_CHECK_INTERVAL = 60
+    with monkeypatch.context() as outage:
+        outage.setattr(connection, "cursor", refuse)
+        assert client.get("/readyz").status_code == 503
+        assert client.get("/readyz").status_code == 503
+    # The database is back: the very next probe says so, however long the interval.
+    assert client.get("/readyz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+    }
