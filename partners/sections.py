@@ -7,10 +7,13 @@ that serves it exists, so a portal configured ahead of a feature simply does not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.conf import settings
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 type StrOrPromise = str | Promise
@@ -52,7 +55,21 @@ class SectionLink:
 
 
 def section_link(*, key: str, path_name: str) -> SectionLink | None:
-    """The link to a section of a portal, or None when this build does not serve it."""
+    """The link to a section of a portal, or None when this build does not serve it.
+
+    Every portal page draws its sections in the navigation bar: each link is reversed and
+    worded once per process (per URLconf, script prefix and language), not on every request.
+    """
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
+    return _section_link(key, path_name, urlconf, get_script_prefix(), get_language())
+
+
+@lru_cache(maxsize=1024)
+def _section_link(
+    key: str, path_name: str, urlconf: str, prefix: str, language: str | None
+) -> SectionLink | None:
+    # ``urlconf``, ``prefix`` and ``language`` are what ``reverse`` and the labels read from
+    # the settings and the thread: keys of the cache, not arguments to pass on.
     try:
         url = reverse(SECTION_URL_NAMES[key], kwargs={"path_name": path_name})
     except NoReverseMatch:
