@@ -158,7 +158,7 @@ def test_the_demo_runs_in_production_mode_over_plain_http() -> None:
         "https": [False, False, False, 0],
         "links": "http",  # the confirmation and reset links in email work over plain HTTP
         "site": "http://127.0.0.1:8123",
-        "static": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "static": "core.storage.KeptUrlsStaticFilesStorage",
         "mail": {
             "BACKEND": "portal.mail.FileEmailBackend",
             "OPTIONS": {"file_path": str(ROOT / ".mail")},
