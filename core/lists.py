@@ -2,8 +2,9 @@
 (``Filtered``), the list declares its columns once (``Column``: the table's header and the CSV's),
 and ``list_response`` turns them into the full page, the htmx fragment or the streamed CSV.
 
-Every list page shares the filter form partial (``partials/list_filters.html``) and the footer
-(``partials/list_footer.html``: the row range, the pager and the export link).
+Every list page shares the filter form partial (``partials/list_filters.html``), the header
+cells (``header_cells``) and the footer (``footer_html``: the row range, the pager and the export
+link), the last two built in Python.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from core.keyset import KeysetPage
 from core.paging import Page, paginate
@@ -188,6 +189,118 @@ def headers_for(columns: Sequence[Column[Any]], *, current: str) -> list[Header]
     return headers
 
 
+def query_url(query: QueryDict, **changes: object) -> str:
+    """The address's query with ``changes`` made (a ``None`` removes its key): what Django's
+    ``{% querystring %}`` writes, without a template tag per link."""
+    params = query.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return f"?{params.urlencode()}" if params else "?"
+
+
+_SORT_MARKS = {
+    "ascending": ' <span aria-hidden="true">▲</span>',
+    "descending": ' <span aria-hidden="true">▼</span>',
+}
+
+
+def header_cells(headers: Sequence[Header], query: QueryDict) -> SafeString:
+    """The table's header cells: each sortable column's label links to the list sorted by it
+    (the filters kept, back to the first page), the sorted one carries ``aria-sort``."""
+    cells = []
+    for header in headers:
+        column = header.column
+        opening = '<th scope="col"'
+        if column.numeric:
+            opening += ' class="text-end"'
+        if header.aria_sort:
+            opening += f' aria-sort="{header.aria_sort}"'
+        label = text(column.label)
+        if header.next_sort:
+            url = query_url(
+                query, sort=header.next_sort, page=None, after=None, before=None, last=None
+            )
+            mark = _SORT_MARKS.get(header.aria_sort, "")
+            label = f'<a href="{escape(url)}" class="link-body-emphasis">{label}{mark}</a>'
+        cells.append(f"{opening}>{label}</th>")
+    return mark_safe("".join(cells))  # noqa: S308  # every label and address is escaped above
+
+
+def _page_link(url: str, label: str, testid: str = "") -> str:
+    marker = f' data-testid="{testid}"' if testid else ""
+    href = escape(url)
+    return (
+        f'<li class="page-item"><a class="page-link" href="{href}" hx-get="{href}"'
+        f' hx-target="#results" hx-swap="outerHTML" hx-push-url="true"{marker}>'
+        f"{text(label)}</a></li>"
+    )
+
+
+def footer_html(page: Page | KeysetPage[Any], query: QueryDict, *, exports: bool) -> SafeString:
+    """A list's footer: the row range, the pager and (when the list exports) the CSV link.
+
+    Paging links keep the filters; htmx swaps only the results. Nothing is counted: a numbered
+    list says which page it shows (``core.paging``), a keyset list links the first, previous,
+    next and last pages (``core.keyset``).
+    """
+    if not page.items:
+        shown = gettext("No rows")
+    elif page.start_index:
+        shown = gettext("Rows %(start)s–%(end)s") % {
+            "start": page.start_index,
+            "end": page.end_index,
+        }
+    else:
+        count = len(page.items)
+        shown = ngettext("%(n)s row", "%(n)s rows", count) % {"n": count}
+    parts = [
+        '<div class="d-flex justify-content-between align-items-center mt-2 small">'
+        f'<span class="text-body-secondary" data-testid="result-range">{text(shown)}</span>'
+    ]
+    if page.has_other_pages:
+        links = []
+        if isinstance(page, KeysetPage):
+            unkeyed = {"after": None, "before": None, "last": None}
+            if page.has_previous:
+                first = query_url(query, page=None, **unkeyed)
+                links.append(_page_link(first, gettext("First"), "page-first"))
+                if page.previous_cursor:
+                    previous = query_url(query, **{**unkeyed, "before": page.previous_cursor})
+                    links.append(_page_link(previous, gettext("Previous"), "page-previous"))
+            if page.has_next:
+                if page.next_cursor:
+                    following = query_url(query, **{**unkeyed, "after": page.next_cursor})
+                    links.append(_page_link(following, gettext("Next"), "page-next"))
+                last = query_url(query, **{**unkeyed, "last": 1})
+                links.append(_page_link(last, gettext("Last"), "page-last"))
+        else:
+            if page.has_previous:
+                previous = query_url(query, page=page.previous_page_number)
+                links.append(_page_link(previous, gettext("Previous")))
+            number = gettext("Page %(number)s") % {"number": page.number}
+            links.append(
+                f'<li class="page-item disabled"><span class="page-link">{text(number)}</span></li>'
+            )
+            if page.has_next:
+                following = query_url(query, page=page.next_page_number)
+                links.append(_page_link(following, gettext("Next")))
+        parts.append(
+            f'<nav aria-label="{text(gettext("Pages"))}">'
+            f'<ul class="pagination pagination-sm mb-0">{"".join(links)}</ul></nav>'
+        )
+    parts.append("</div>")
+    if exports:
+        csv_url = query_url(query, export=EXPORT_CSV, page=None, after=None, before=None, last=None)
+        parts.append(
+            f'<a class="btn btn-link btn-sm px-0" href="{escape(csv_url)}"'
+            f' data-testid="csv-export">{text(gettext("Export CSV"))}</a>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308  # every label and address is escaped above
+
+
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(_FORMULA_START) else text
@@ -254,10 +367,11 @@ def list_response[M: Model](
     ``default_sort`` is the ``sort`` value the list is in when none is asked for (its header
     says so).
 
-    The template renders the table's header from ``columns`` and includes the shared filter and
-    footer partials; the footer shows the export link when the list exports. With a
-    ``row_testid`` the rows come built (``table_rows``: ``rows`` in the context), each marked
-    with it, the ``link`` column linking to ``row_url(row)``. An address with filters left
+    The template shows the table's header cells (``header_cells``, built from ``columns``) and
+    its footer (``footer``: the pager, and the export link when the list exports), and includes
+    the shared filter partial. With a ``row_testid`` the rows come built (``table_rows``:
+    ``rows`` in the context), each marked with it, the ``link`` column linking to
+    ``row_url(row)``. An address with filters left
     empty is redirected to the same one without them (``without_unset_filters``).
     """
     if not is_htmx(request) and (redirect := without_unset_filters(request)) is not None:
@@ -267,13 +381,15 @@ def list_response[M: Model](
         return csv_response(filename=export_filename, columns=exported, rows=listing.rows)
     shown = [column for column in columns if column.in_table]
     page = paginate(request, listing.rows)
+    headers = headers_for(shown, current=request.GET.get("sort") or default_sort)
     page_context = {
         **context,
         "filter": listing,
         "page": page,
         "columns": shown,
-        "headers": headers_for(shown, current=request.GET.get("sort") or default_sort),
-        "exports": export_filename is not None,
+        "headers": headers,
+        "header_cells": header_cells(headers, request.GET),
+        "footer": footer_html(page, request.GET, exports=export_filename is not None),
     }
     if row_testid:
         page_context["rows"] = table_rows(page, shown, testid=row_testid, row_url=row_url)
