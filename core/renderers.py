@@ -26,16 +26,8 @@ _WIDGETS = "django/forms/widgets/"
 
 def html_text(value: Any) -> str:
     """``{{ value }}`` under autoescape (Django's ``conditional_escape``): safe strings as they
-    are, anything else escaped, with the standard library's escape (the same characters)."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return escape(str(value))
-
-
-def _formatted(value: Any) -> str:
-    """``{{ value|stringformat:'s' }}``: ``%s``-formatted, then escaped unless it was safe."""
+    are, anything else escaped, with the standard library's escape (the same characters). Also
+    ``{{ value|stringformat:'s' }}``, which is ``str`` and keeps a safe string safe."""
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):
@@ -52,13 +44,13 @@ def _attrs(attrs: Mapping[str, Any]) -> str:
         if value is True:
             parts.append(f" {html_text(name)}")
         else:
-            parts.append(f' {html_text(name)}="{_formatted(value)}"')
+            parts.append(f' {html_text(name)}="{html_text(value)}"')
     return "".join(parts)
 
 
 def _input(widget: Mapping[str, Any]) -> str:
     value = widget["value"]
-    shown = f' value="{_formatted(value)}"' if value is not None else ""
+    shown = f' value="{html_text(value)}"' if value is not None else ""
     return (
         f'<input type="{html_text(widget["type"])}" name="{html_text(widget["name"])}"{shown}'
         f"{_attrs(widget['attrs'])}>"
@@ -75,7 +67,7 @@ def _textarea(widget: Mapping[str, Any]) -> str:
 
 def _option(option: Mapping[str, Any]) -> str:
     return (
-        f'<option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
+        f'<option value="{html_text(option["value"])}"{_attrs(option["attrs"])}>'
         f"{html_text(option['label'])}</option>\n"
     )
 
